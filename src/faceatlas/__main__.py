@@ -1,0 +1,3 @@
+from faceatlas.cli.app import main
+
+main()

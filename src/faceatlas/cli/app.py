@@ -1,0 +1,25 @@
+"""The `faceatlas` command: one typer app, commands grouped by concern in sibling modules."""
+
+from __future__ import annotations
+
+import typer
+
+from faceatlas.cli import evaluate, faces, models
+
+app = typer.Typer(
+    name="faceatlas",
+    help="Offline face identity: detect, analyze, verify, embed, and build an atlas of the people in your photos.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command()(faces.detect)
+app.command()(faces.analyze)
+app.command()(faces.verify)
+app.command()(faces.embed)
+app.add_typer(models.app, name="models")
+app.add_typer(evaluate.app, name="eval")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,29 @@
+"""Options and helpers several command groups share."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faceatlas.paths import default_db_path
+from faceatlas.pipeline import AnalyzerConfig, DetectorConfig, FaceAnalyzer
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout (no progress bar).")]
+DetectorOpt = Annotated[
+    str, typer.Option("--detector", help="auto | blazeface-full | blazeface-short | dlib-hog | dlib-mmod")
+]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Atlas database (default: $FACEATLAS_DB or the user data dir).")
+]
+
+
+def analyzer_from_options(detector: str = "auto", flip_tta: bool = False) -> FaceAnalyzer:
+    config = AnalyzerConfig(detector=replace(DetectorConfig(), model=detector), flip_tta=flip_tta)
+    return FaceAnalyzer(config)
+
+
+def db_path(db: Path | None) -> Path:
+    return db or default_db_path()

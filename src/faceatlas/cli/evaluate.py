@@ -1,0 +1,80 @@
+"""`faceatlas eval ...`: the measurements behind the README's figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faceatlas.cli.common import DetectorOpt, JsonOpt, analyzer_from_options
+from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress
+
+app = typer.Typer(help="Evaluations on labelled data.", no_args_is_help=True)
+
+
+@app.command("pairs")
+def pairs(
+    csv_path: Annotated[Path, typer.Argument(help="CSV with columns file_x,file_y,Decision (Yes/No).")],
+    root: Annotated[
+        Path | None, typer.Option(help="Folder the file names are relative to (default: the CSV's).")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Save a ROC curve PNG here.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Distance threshold (default 0.6).")] = None,
+    detector: DetectorOpt = "auto",
+    flip_tta: Annotated[bool, typer.Option("--flip-tta")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verification accuracy, best threshold, ROC AUC and TAR at FAR 1e-2 / 1e-3 on labelled pairs."""
+    from faceatlas.eval.pairs import evaluate_pairs, plot_roc, read_pairs
+    from faceatlas.identity.verify import DEFAULT_THRESHOLD
+
+    items = read_pairs(csv_path, root)
+    n_images = len({p for a, b, _ in items for p in (a, b)})
+    with progress_bar(n_images, "embedding", show_progress(as_json)) as advance:
+        report = evaluate_pairs(
+            items, analyzer_from_options(detector, flip_tta), threshold or DEFAULT_THRESHOLD, advance
+        )
+    data = report.to_dict()
+    if plot:
+        data["plot"] = str(plot_roc(report, plot))
+    if as_json:
+        emit_json(data)
+        return
+    for key, value in data.items():
+        out_console.print(f"{key:>20}: {value}", highlight=False)
+
+
+@app.command("detection")
+def detection(
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder (holds detection/ and deepface/).")],
+    configs: Annotated[list[str] | None, typer.Option("--config", help="Limit to these configurations.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall, precision and speed of each detector setting on the annotated photos."""
+    from faceatlas.eval.detection import run
+
+    rows = [s.to_dict() for s in run(data_root, configs)]
+    if as_json:
+        emit_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(*rows[0].keys())
+    for r in rows:
+        table.add_row(*(str(v) for v in r.values()))
+    out_console.print(table)
+
+
+@app.command("calibrate")
+def calibrate(
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
+    out: Annotated[Path | None, typer.Option(help="Where to write (default: the packaged calibration.json).")] = None,
+) -> None:
+    """Rebuild the impostor-distance table and quality references from labelled faces."""
+    from faceatlas.eval.calibrate import build, write
+    from faceatlas.identity.calibration import CALIBRATION_FILE
+
+    cal = build(data_root)
+    path = write(cal, out or CALIBRATION_FILE)
+    out_console.print(f"{cal.notes} → {path}")

@@ -1,0 +1,58 @@
+"""Output helpers shared by the commands: JSON on stdout, a progress bar only on a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+
+err_console = Console(stderr=True, soft_wrap=True)
+out_console = Console(soft_wrap=True)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=_default) + "\n")
+
+
+def _default(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def show_progress(as_json: bool) -> bool:
+    """Bars are drawn only for humans: not with --json, not when stderr is piped."""
+    return not as_json and sys.stderr.isatty()
+
+
+@contextmanager
+def progress_bar(total: int | None, label: str, enabled: bool) -> Iterator[Any]:
+    """Yields ``advance(n=1)``; draws a rich progress bar on stderr when ``enabled``."""
+    if not enabled:
+        yield lambda n=1: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        task = prog.add_task(label, total=total)
+        yield lambda n=1: prog.advance(task, n)
+
+
+def warn(message: str) -> None:
+    """A one-line problem report on stderr (for a bad file: the path and the reason)."""
+    err_console.print(f"[yellow]skip[/yellow] {message}", highlight=False, soft_wrap=True)

@@ -1,0 +1,28 @@
+"""Typed errors raised by faceatlas. Every message is one line a user can act on."""
+
+from __future__ import annotations
+
+
+class FaceAtlasError(Exception):
+    """Base class of every error faceatlas raises on purpose."""
+
+
+class ImageError(FaceAtlasError):
+    """An input could not be read as an image (not an image, truncated, corrupt, too large...)."""
+
+    def __init__(self, reason: str, source: str | None = None) -> None:
+        self.reason = reason
+        self.source = source
+        super().__init__(f"{source}: {reason}" if source else reason)
+
+
+class NoFaceError(FaceAtlasError):
+    """An operation needed a face and the image had none."""
+
+
+class ModelUnavailableError(FaceAtlasError):
+    """A model's weights are missing or fail their checksum."""
+
+
+class StoreError(FaceAtlasError):
+    """The atlas store refused an operation (unknown id, bad constraint...)."""

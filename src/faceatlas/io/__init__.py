@@ -1,0 +1,14 @@
+"""Image input: decoding, orientation, colour normalisation, limits, and walking folders."""
+
+from faceatlas.io.files import IMAGE_EXTENSIONS, iter_image_files
+from faceatlas.io.images import DecodedImage, ImageLimits, ImageSource, open_image, to_rgb_array
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "DecodedImage",
+    "ImageLimits",
+    "ImageSource",
+    "iter_image_files",
+    "open_image",
+    "to_rgb_array",
+]

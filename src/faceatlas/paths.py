@@ -1,0 +1,21 @@
+"""Where faceatlas keeps its files by default (XDG base directories)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def user_data_dir() -> Path:
+    """``$FACEATLAS_HOME`` if set, else ``$XDG_DATA_HOME/faceatlas`` (``~/.local/share/faceatlas``)."""
+    home = os.environ.get("FACEATLAS_HOME")
+    if home:
+        return Path(home)
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "faceatlas"
+
+
+def default_db_path() -> Path:
+    """``$FACEATLAS_DB`` if set, else ``atlas.sqlite3`` in the user data dir."""
+    env = os.environ.get("FACEATLAS_DB")
+    return Path(env) if env else user_data_dir() / "atlas.sqlite3"

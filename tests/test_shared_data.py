@@ -1,0 +1,56 @@
+"""Accuracy claims on the real labelled photos of ../shared/data (skipped when absent)."""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+
+import faceatlas
+from faceatlas.eval.detection import evaluate_detector, load_ground_truth
+from faceatlas.eval.pairs import evaluate_pairs, read_pairs
+from faceatlas.io import open_image
+from faceatlas.pipeline.detect import DetectorConfig
+
+pytestmark = pytest.mark.shared_data
+
+
+def test_master_pairs_accuracy_meets_face_recognition(shared_data):
+    report = evaluate_pairs(read_pairs(shared_data / "deepface" / "master.csv", None))
+    assert report.images_without_face == []
+    assert report.accuracy >= 0.9967, report.to_dict()  # face_recognition's measured figure
+    assert report.roc_auc > 0.999
+
+
+def test_default_detector_recall_on_group_photos(shared_data):
+    items = [g for g in load_ground_truth(shared_data) if not g.portrait]
+    score = evaluate_detector(items, DetectorConfig(rotate_retry=False), "auto")
+    assert score.faces >= 80
+    assert score.recall >= 0.95 and score.precision >= 0.95, score.to_dict()
+
+
+def test_quality_orders_resolutions_and_blur(shared_data):
+    ex = shared_data / "face_recognition" / "examples"
+    q = {r: faceatlas.largest_face(ex / f"obama-{r}.jpg").quality for r in ("240p", "480p", "720p", "1080p")}
+    assert q["240p"] < q["480p"] <= q["720p"] + 0.02 and q["480p"] <= q["1080p"] + 0.02, q
+    img = open_image(ex / "obama-1080p.jpg").full()
+    blurred = [faceatlas.largest_face(cv2.GaussianBlur(img, (0, 0), s)).quality for s in (4, 8)]
+    assert q["1080p"] > blurred[0] > blurred[1], (q, blurred)
+
+
+def test_partial_and_rgba_faces(shared_data):
+    tests = shared_data / "face_recognition" / "tests" / "test_images"
+    rgba = faceatlas.largest_face(tests / "32bit.png")
+    ref = faceatlas.largest_face(tests / "obama2.jpg")
+    assert faceatlas.compare(rgba, ref).same
+    partial = faceatlas.analyze(tests / "obama_partial_face.jpg")
+    assert len(partial) >= 1
+
+
+def test_two_people_photo(shared_data):
+    test_dir = shared_data / "face_recognition" / "examples" / "knn_examples"
+    faces = faceatlas.analyze(test_dir / "test" / "obama_and_biden.jpg")
+    assert len(faces) >= 2  # a half-hidden child at the bottom right is a third, real face
+    obama = faceatlas.largest_face(test_dir / "train" / "obama" / "obama.jpg")
+    biden = faceatlas.largest_face(test_dir / "train" / "biden" / "biden.jpg")
+    for ref in (obama, biden):
+        assert sum(faceatlas.compare(f, ref).same for f in faces) == 1
