@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q -e .
 python3 -m faceatlas models install blazeface-full blazeface-short
-python3 -m faceatlas analyze "$@"
+python3 -m faceatlas scan "$@"

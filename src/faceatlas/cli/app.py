@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import evaluate, faces, models
+from faceatlas.cli import atlas, evaluate, faces, models
 
 app = typer.Typer(
     name="faceatlas",
@@ -17,6 +17,19 @@ app.command()(faces.detect)
 app.command()(faces.analyze)
 app.command()(faces.verify)
 app.command()(faces.embed)
+for command in (
+    atlas.scan,
+    atlas.search,
+    atlas.cluster,
+    atlas.people,
+    atlas.person,
+    atlas.name,
+    atlas.merge,
+    atlas.move,
+    atlas.reject,
+    atlas.export,
+):
+    app.command()(command)
 app.add_typer(models.app, name="models")
 app.add_typer(evaluate.app, name="eval")
 

@@ -78,3 +78,38 @@ def calibrate(
     cal = build(data_root)
     path = write(cal, out or CALIBRATION_FILE)
     out_console.print(f"{cal.notes} → {path}")
+
+
+@app.command("build-clusters")
+def build_clusters(
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
+    out: Annotated[Path, typer.Argument(help="Folder to create (identities/<name>/..., distractors/).")],
+    degraded: Annotated[bool, typer.Option(help="Add a low-resolution copy of every labelled photo.")] = True,
+) -> None:
+    """Build the folder-per-identity clustering benchmark from ../shared/data."""
+    from faceatlas.eval.clusters import build_eval_set
+
+    out_console.print(build_eval_set(data_root, out, degraded=degraded))
+
+
+@app.command("clusters")
+def clusters(
+    root: Annotated[
+        Path,
+        typer.Argument(help="identities/<identity>/ photos (+ optional distractors/), or one folder per identity."),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Pairwise and BCubed precision/recall/F of faceatlas's clustering vs DBSCAN and Chinese whispers."""
+    from faceatlas.eval.clusters import evaluate
+
+    rows = [s.to_dict() for s in evaluate(root)]
+    if as_json:
+        emit_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(*rows[0].keys())
+    for r in rows:
+        table.add_row(*(str(v) for v in r.values()))
+    out_console.print(table)

@@ -1,0 +1,70 @@
+"""Deciding which files a scan must analyse: new or changed ones (size, mtime, then content hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from faceatlas.io import iter_image_files
+from faceatlas.store import Atlas
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class Plan:
+    todo: list[WorkItem]
+    unchanged: int
+    vanished: list[int]  # image ids under the scanned folders whose file is gone
+    seen: int
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False) -> Plan:
+    """Files under ``roots`` that need analysis. A file whose size and mtime match its row is skipped
+    without reading it; one whose mtime changed but whose content hash matches is only touched."""
+    todo: list[WorkItem] = []
+    unchanged = 0
+    seen_paths: set[str] = set()
+    for path in iter_image_files(roots):
+        p = str(Path(os.path.abspath(path)))
+        if p in seen_paths:
+            continue
+        seen_paths.add(p)
+        try:
+            st = os.stat(p)
+        except OSError:
+            todo.append(WorkItem(p, -1, -1))  # the analysis step reports why
+            continue
+        row = atlas.images.get_by_path(p)
+        if row and row.status in ("done", "failed") and not (rescan_failed and row.status == "failed"):
+            if row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
+                unchanged += 1
+                continue
+            if row.status == "done" and row.size == st.st_size and row.sha256 == file_sha256(p):
+                with atlas.transaction():
+                    atlas.images.touch(row.id, st.st_size, st.st_mtime_ns)
+                unchanged += 1
+                continue
+        todo.append(WorkItem(p, st.st_size, st.st_mtime_ns))
+    vanished = []
+    for root in roots:
+        prefix = str(Path(os.path.abspath(root)))
+        for row in atlas.images.under(prefix):
+            if row.status != "missing" and row.path not in seen_paths and not os.path.exists(row.path):
+                vanished.append(row.id)
+    return Plan(todo, unchanged, vanished, len(seen_paths))

@@ -1,0 +1,115 @@
+"""`faceatlas scan`: plan, analyse (in-process or a pool of processes), commit each image atomically,
+mark vanished files, then assign new faces to people.
+
+Every image is committed in its own transaction (its row and all its faces together), so a scan
+killed at any moment loses nothing already committed, and running it again does only what is left
+and reaches the same end state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faceatlas.engines.plan import WorkItem, make_plan
+from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
+from faceatlas.people.assign import AssignReport, assign_new_faces
+from faceatlas.pipeline import AnalyzerConfig
+from faceatlas.store import Atlas
+
+
+@dataclass
+class ScanSummary:
+    images_seen: int = 0
+    analyzed: int = 0
+    skipped_unchanged: int = 0
+    failed: list[dict] = field(default_factory=list)
+    vanished: int = 0
+    faces_added: int = 0
+    people: int = 0
+    assignment: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def commit_result(atlas: Atlas, res: WorkResult) -> int:
+    """Store one analysed file atomically; returns the number of faces stored."""
+    with atlas.transaction():
+        if res.error is not None:
+            atlas.images.upsert(
+                res.item.path,
+                size=res.item.size,
+                mtime_ns=res.item.mtime_ns,
+                sha256=res.sha256,
+                status="failed",
+                error=res.error,
+            )
+            return 0
+        image_id = atlas.images.upsert(
+            res.item.path,
+            size=res.item.size,
+            mtime_ns=res.item.mtime_ns,
+            sha256=res.sha256,
+            status="done",
+            width=res.width,
+            height=res.height,
+            model=res.model,
+        )
+        atlas.faces.replace_for_image(image_id, res.faces)
+        return len(res.faces)
+
+
+def run_items(items: list[WorkItem], config: AnalyzerConfig, workers: int) -> Iterator[WorkResult]:
+    """Analyse ``items``: in this process when ``workers`` <= 1, else in a spawn pool (results arrive
+    as they finish)."""
+    if workers <= 1 or len(items) <= 1:
+        init_worker(config, single_thread=False)
+        for item in items:
+            yield analyze_item(item)
+        return
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers, initializer=init_worker, initargs=(config,)) as pool:
+        yield from pool.imap_unordered(analyze_item, items, chunksize=1)
+
+
+def scan(
+    atlas: Atlas,
+    roots: list[Path],
+    config: AnalyzerConfig | None = None,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+    assign: bool = True,
+    engine: Callable[[list[WorkItem], AnalyzerConfig, int], Iterator[WorkResult]] = run_items,
+) -> ScanSummary:
+    """Scan ``roots`` into ``atlas``; see the module docstring."""
+    start = time.perf_counter()
+    config = config or AnalyzerConfig()
+    plan = make_plan(atlas, roots)
+    summary = ScanSummary(images_seen=plan.seen, skipped_unchanged=plan.unchanged)
+    if on_plan:
+        on_plan(len(plan.todo))
+    for res in engine(plan.todo, config, workers):
+        summary.faces_added += commit_result(atlas, res)
+        summary.analyzed += 1
+        if res.error is not None:
+            summary.failed.append({"image": res.item.path, "error": res.error})
+            if on_error:
+                on_error(res.item.path, res.error)
+        if progress:
+            progress(1)
+    if plan.vanished:
+        with atlas.transaction():
+            atlas.images.mark_missing(plan.vanished)
+        summary.vanished = len(plan.vanished)
+    report = assign_new_faces(atlas) if assign else AssignReport()
+    summary.assignment = report.to_dict()
+    summary.people = len(atlas.people.all())
+    summary.seconds = round(time.perf_counter() - start, 2)
+    return summary

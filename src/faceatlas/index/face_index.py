@@ -1,0 +1,70 @@
+"""A persisted FAISS index of the atlas's live faces."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from faceatlas.index.knn import EXACT_LIMIT, build_faiss
+from faceatlas.store import Atlas
+
+
+def _fingerprint(ids: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(ids, dtype=np.int64).tobytes()).hexdigest()
+
+
+class FaceIndex:
+    """Nearest faces by embedding. ``FaceIndex.open(atlas)`` loads the saved index when it matches
+    the store's current faces, else rebuilds and saves it."""
+
+    def __init__(self, index, ids: np.ndarray) -> None:
+        self._index = index
+        self.ids = ids
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def kind(self) -> str:
+        return type(self._index).__name__
+
+    @classmethod
+    def open(cls, atlas: Atlas, exact_limit: int = EXACT_LIMIT) -> FaceIndex:
+        import faiss
+
+        path, meta_path = atlas.sidecar(".faiss"), atlas.sidecar(".faiss.json")
+        ids, vectors = atlas.faces.embeddings()
+        fingerprint = _fingerprint(ids)
+        if path.is_file() and meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text())
+                if meta.get("fingerprint") == fingerprint and meta.get("count") == len(ids):
+                    return cls(faiss.read_index(str(path)), ids)
+            except (ValueError, RuntimeError, OSError):
+                pass  # unreadable: rebuild below
+        index = cls(build_faiss(vectors, exact_limit) if len(ids) else None, ids)
+        if len(ids):
+            index.save(path, meta_path, fingerprint)
+        return index
+
+    def save(self, path: Path, meta_path: Path, fingerprint: str) -> None:
+        import faiss
+
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        faiss.write_index(self._index, str(tmp))
+        tmp.replace(path)
+        meta_path.write_text(json.dumps({"fingerprint": fingerprint, "count": self.size, "kind": self.kind}))
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(euclidean distances, face ids) of the ``k`` nearest faces to each query row."""
+        q = np.ascontiguousarray(np.atleast_2d(query), dtype=np.float32)
+        if self._index is None or self.size == 0:
+            return np.zeros((len(q), 0)), np.zeros((len(q), 0), dtype=np.int64)
+        d2, idx = self._index.search(q, min(k, self.size))
+        ok = idx >= 0
+        ids = np.where(ok, self.ids[np.clip(idx, 0, None)], -1)
+        return np.where(ok, np.sqrt(np.maximum(d2, 0)), np.inf), ids

@@ -1,0 +1,47 @@
+"""k-nearest-neighbour search over embeddings with FAISS: exact below a size threshold, IVF above."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+EXACT_LIMIT = 50_000
+
+
+def build_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT, nprobe: int | None = None):
+    """A FAISS L2 index over ``vectors``: flat (exact) up to ``exact_limit`` rows, else IVF-Flat with
+    ~4·sqrt(n) lists, trained on a sample, searched with ``nprobe`` lists (recall ≥ 0.99 measured in
+    benchmarks/bench_scale.py)."""
+    import faiss
+
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = x.shape
+    if n <= exact_limit:
+        index = faiss.IndexFlatL2(dim)
+        index.add(x)
+        return index
+    nlist = int(4 * math.sqrt(n))
+    quantizer = faiss.IndexFlatL2(dim)
+    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_L2)
+    rng = np.random.default_rng(0)
+    sample = x[rng.choice(n, size=min(n, nlist * 40), replace=False)]
+    index.train(sample)
+    index.add(x)
+    index.nprobe = nprobe or max(8, nlist // 32)
+    return index
+
+
+def knn(vectors: np.ndarray, k: int, queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(distances, indices) of the ``k`` nearest rows of ``vectors`` for each query (default: each row
+    itself, self included). Euclidean distances; missing neighbours have index -1 and distance inf."""
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    q = x if queries is None else np.ascontiguousarray(queries, dtype=np.float32)
+    if len(x) == 0 or len(q) == 0:
+        return np.zeros((len(q), 0)), np.zeros((len(q), 0), dtype=np.int64)
+    k = min(k, len(x))
+    index = build_faiss(x)
+    d2, idx = index.search(q, k)
+    d = np.sqrt(np.maximum(d2, 0)).astype(np.float64)
+    d[idx < 0] = np.inf
+    return d, idx.astype(np.int64)

@@ -1,0 +1,100 @@
+"""Who is this? Nearest faces in the atlas and the people they belong to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from faceatlas.identity.verify import DEFAULT_THRESHOLD, similarity
+from faceatlas.index.face_index import FaceIndex
+from faceatlas.store import Atlas
+
+
+@dataclass(frozen=True)
+class FaceHit:
+    face_id: int
+    distance: float
+    same: bool
+    person_id: int | None
+    image: str
+    bbox: list[float]
+
+    def to_dict(self) -> dict:
+        return {
+            "face_id": self.face_id,
+            "distance": round(self.distance, 4),
+            "same": self.same,
+            "person_id": self.person_id,
+            "image": self.image,
+            "bbox": self.bbox,
+        }
+
+
+@dataclass(frozen=True)
+class PersonHit:
+    person_id: int
+    name: str | None
+    distance: float  # to the person's nearest face
+    similarity: float
+    same: bool
+    matching_faces: int  # of the hits, how many are this person within the threshold
+
+    def to_dict(self) -> dict:
+        return {
+            "person_id": self.person_id,
+            "name": self.name,
+            "distance": round(self.distance, 4),
+            "similarity": round(self.similarity, 4),
+            "same": self.same,
+            "matching_faces": self.matching_faces,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    people: list[PersonHit]
+    faces: list[FaceHit]
+
+    def to_dict(self) -> dict:
+        return {"people": [p.to_dict() for p in self.people], "faces": [f.to_dict() for f in self.faces]}
+
+
+def search_embedding(
+    atlas: Atlas,
+    embedding: np.ndarray,
+    top: int = 10,
+    index: FaceIndex | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    exclude_face: int | None = None,
+) -> SearchResult:
+    """The ``top`` nearest faces and, ranked by their nearest face, the people among them."""
+    index = index or FaceIndex.open(atlas)
+    dist, ids = index.search(embedding, top + (1 if exclude_face is not None else 0))
+    faces: list[FaceHit] = []
+    for d, fid in zip(dist[0], ids[0]):
+        if fid < 0 or int(fid) == exclude_face:
+            continue
+        rec = atlas.faces.get(int(fid))
+        if rec is None:
+            continue
+        faces.append(FaceHit(rec.id, float(d), bool(d <= threshold), rec.person_id, rec.image_path, rec.bbox.to_list()))
+    faces = faces[:top]
+    names = atlas.people.names()
+    best: dict[int, list[float]] = {}
+    for hit in faces:
+        if hit.person_id is not None:
+            best.setdefault(hit.person_id, []).append(hit.distance)
+    people = [
+        PersonHit(
+            pid,
+            names.get(pid),
+            min(ds),
+            similarity(min(ds), threshold),
+            min(ds) <= threshold,
+            sum(d <= threshold for d in ds),
+        )
+        for pid, ds in best.items()
+    ]
+    people.sort(key=lambda p: p.distance)
+    return SearchResult(people, faces)

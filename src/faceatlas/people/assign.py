@@ -1,0 +1,160 @@
+"""Turning clusters into people in the atlas, incrementally or in full, always within the user's
+constraints: a face the user placed stays placed, a rejected face never returns to that person,
+and a named person keeps its name across re-clustering."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from faceatlas.index.knn import knn
+from faceatlas.people.cluster import FaceClusterer
+from faceatlas.store import Atlas, FaceRecord
+
+
+@dataclass
+class AssignReport:
+    assigned: int = 0  # faces newly given to an existing person
+    new_people: int = 0
+    unassigned: int = 0
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _order(faces: list[FaceRecord]) -> list[FaceRecord]:
+    """A content order (path, box), so results do not depend on insertion ids (resumed scans)."""
+    return sorted(faces, key=lambda f: (f.image_path, round(f.bbox.x1), round(f.bbox.y1), f.id))
+
+
+def _constraints(atlas: Atlas) -> tuple[dict[int, int], dict[int, set[int]]]:
+    """(face → person the user put it in, face → people it must never join)."""
+    must: dict[int, int] = {}
+    cannot: dict[int, set[int]] = defaultdict(set)
+    for c in atlas.people.constraints():
+        if c.kind == "must":
+            must[c.face_id] = c.person_id
+        else:
+            cannot[c.face_id].add(c.person_id)
+    return must, cannot
+
+
+def full_recluster(atlas: Atlas, clusterer: FaceClusterer | None = None) -> AssignReport:
+    """Re-cluster every live face from scratch, then map clusters onto existing people so ids and
+    names stay stable: a cluster holding faces the user placed is that person; otherwise the person
+    it overlaps most among the previous automatic assignments; otherwise a new person."""
+    clusterer = clusterer or FaceClusterer()
+    faces = _order(atlas.faces.live())
+    report = AssignReport()
+    with atlas.transaction():
+        previous = atlas.people.assignments()
+        atlas.people.clear_auto()
+        if not faces:
+            atlas.people.delete_empty_unnamed()
+            return report
+        must, cannot = _constraints(atlas)
+        labels = clusterer.fit_predict(
+            np.stack([f.embedding for f in faces]),
+            groups=np.array([f.image_id for f in faces]),
+            quality=np.array([f.quality if f.quality is not None else 1.0 for f in faces]),
+            must_link=np.array([must.get(f.id, -1) for f in faces]),
+            cannot_link={i: cannot[f.id] for i, f in enumerate(faces) if f.id in cannot},
+        )
+        taken: set[int] = set()
+        clusters: dict[int, list[int]] = defaultdict(list)
+        for i, lab in enumerate(labels):
+            if lab >= 0:
+                clusters[int(lab)].append(i)
+        # clusters with user-placed faces first: they own their person outright
+        order = sorted(clusters, key=lambda c: (not any(faces[i].id in must for i in clusters[c]), c))
+        for c in order:
+            members = clusters[c]
+            person = _person_for(members, faces, must, previous, taken)
+            if person is None:
+                person = atlas.people.create()
+                report.new_people += 1
+            taken.add(person)
+            for i in members:
+                if faces[i].id not in must:
+                    atlas.people.assign(faces[i].id, person, "auto", 1.0)
+        report.unassigned = int((labels < 0).sum())
+        atlas.people.delete_empty_unnamed()
+    return report
+
+
+def _person_for(members, faces, must, previous, taken) -> int | None:
+    users = Counter(must[faces[i].id] for i in members if faces[i].id in must)
+    if users:
+        return users.most_common(1)[0][0]
+    votes = Counter(previous[faces[i].id][0] for i in members if faces[i].id in previous)
+    for person, _ in votes.most_common():
+        if person not in taken:
+            return person
+    return None
+
+
+def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes_needed: int = 2) -> AssignReport:
+    """Give unassigned faces to existing people when confident (at least ``votes_needed`` of their
+    nearest assigned faces, within the clusterer's threshold, belong to that person, the person's
+    centroid is within its centroid threshold, and nothing forbids it), then cluster what is left
+    and make new people from groups big enough — like Immich's incremental face grouping."""
+    clusterer = clusterer or FaceClusterer()
+    faces = _order(atlas.faces.live())
+    with atlas.transaction():
+        assigned_now = atlas.people.assignments()
+        if not any(f.id in assigned_now for f in faces):
+            return full_recluster(atlas, clusterer)
+        report = AssignReport()
+        must, cannot = _constraints(atlas)
+        known = [f for f in faces if f.id in assigned_now]
+        todo = [f for f in faces if f.id not in assigned_now]
+        if not todo:
+            return report
+        person_of = np.array([assigned_now[f.id][0] for f in known])
+        kx = np.stack([f.embedding for f in known])
+        centroids = {p: kx[person_of == p].mean(axis=0) for p in set(person_of.tolist())}
+        photos_of: dict[int, set[int]] = defaultdict(set)
+        for f in known:
+            photos_of[assigned_now[f.id][0]].add(f.image_id)
+        dist, idx = knn(kx, min(clusterer.k, len(known)), queries=np.stack([f.embedding for f in todo]))
+        leftover: list[FaceRecord] = []
+        for row, face in enumerate(todo):
+            tally = Counter(
+                int(person_of[j]) for d, j in zip(dist[row], idx[row]) if j >= 0 and d <= clusterer.threshold
+            )
+            chosen = None
+            for person, count in tally.most_common():
+                size = int((person_of == person).sum())
+                if count < min(votes_needed, size):
+                    break
+                if person in cannot.get(face.id, set()) or face.image_id in photos_of[person]:
+                    continue
+                if float(np.linalg.norm(centroids[person] - face.embedding)) > clusterer.centroid_threshold:
+                    continue
+                chosen = (person, count / max(1, len(dist[row])))
+                break
+            if chosen is None:
+                leftover.append(face)
+                continue
+            atlas.people.assign(face.id, chosen[0], "auto", round(chosen[1], 4))
+            photos_of[chosen[0]].add(face.image_id)
+            report.assigned += 1
+        if leftover:
+            labels = clusterer.fit_predict(
+                np.stack([f.embedding for f in leftover]),
+                groups=np.array([f.image_id for f in leftover]),
+                quality=np.array([f.quality if f.quality is not None else 1.0 for f in leftover]),
+                cannot_link={},
+            )
+            people_by_label: dict[int, int] = {}
+            for face, lab in zip(leftover, labels):
+                if lab < 0:
+                    report.unassigned += 1
+                    continue
+                if lab not in people_by_label:
+                    people_by_label[lab] = atlas.people.create()
+                    report.new_people += 1
+                atlas.people.assign(face.id, people_by_label[lab], "auto", 1.0)
+    return report

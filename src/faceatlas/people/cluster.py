@@ -1,0 +1,202 @@
+"""FaceClusterer: a scikit-learn-style estimator that groups face embeddings into people.
+
+1. A kNN graph (FAISS). Each face's neighbourhood is adaptive: only neighbours closer than
+   ``neighbour_threshold`` count (the Ada-NETS idea: a different number of neighbours per face).
+2. Edges are kept when the two faces are within ``threshold`` *and* their neighbourhoods agree
+   (shared-neighbour Jaccard ≥ ``min_shared``), or when they are very close (≤ ``strong_threshold``).
+   Structure-space agreement removes the isolated noisy edges that chain identities together.
+3. Edges are merged strongest first with union-find, refusing a merge when the two groups hold faces
+   of the same photo (cannot-link), carry different user labels (must-link to different people),
+   one is forbidden for the other's person (a "not this person" answer), or their centroids are
+   farther than ``centroid_threshold`` (stops chains of individually plausible links).
+4. Only faces of quality ≥ ``min_quality`` seed groups; others attach afterwards to the group whose
+   centroid is within ``attach_threshold`` when nothing forbids it. Groups smaller than
+   ``min_cluster_size`` without a user label are left unassigned (label -1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from faceatlas.index.knn import knn
+
+
+class _Groups:
+    """Union-find with per-group centroid sums, photo sets, user label and forbidden labels."""
+
+    def __init__(self, x: np.ndarray, photos: np.ndarray, labels: np.ndarray, forbidden: list[set[int]]) -> None:
+        n = len(x)
+        self.parent = np.arange(n)
+        self.sums = x.astype(np.float64).copy()
+        self.sizes = np.ones(n, dtype=np.int64)
+        self.photos: list[set[int]] = [{int(p)} if p >= 0 else set() for p in photos]
+        self.label = labels.copy()
+        self.forbidden = forbidden
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def centroid(self, r: int) -> np.ndarray:
+        return self.sums[r] / self.sizes[r]
+
+    def compatible(self, a: int, b: int, centroid_threshold: float | None) -> bool:
+        la, lb = self.label[a], self.label[b]
+        if la >= 0 and lb >= 0 and la != lb:
+            return False
+        if (la >= 0 and la in self.forbidden[b]) or (lb >= 0 and lb in self.forbidden[a]):
+            return False
+        if self.photos[a] & self.photos[b]:
+            return False
+        if centroid_threshold is not None:
+            return float(np.linalg.norm(self.centroid(a) - self.centroid(b))) <= centroid_threshold
+        return True
+
+    def union(self, a: int, b: int) -> int:
+        if self.sizes[a] < self.sizes[b]:
+            a, b = b, a
+        self.parent[b] = a
+        self.sums[a] += self.sums[b]
+        self.sizes[a] += self.sizes[b]
+        self.photos[a] |= self.photos[b]
+        self.forbidden[a] |= self.forbidden[b]
+        if self.label[a] < 0:
+            self.label[a] = self.label[b]
+        return a
+
+
+class FaceClusterer:
+    """Cluster face embeddings into people; see the module docstring for the method.
+
+    Parameters are in distance units of the embedder (dlib: euclidean, same-person pairs < 0.6).
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.5,
+        strong_threshold: float = 0.4,
+        neighbour_threshold: float = 0.55,
+        min_shared: float = 0.25,
+        centroid_threshold: float = 0.5,
+        k: int = 16,
+        min_quality: float = 0.3,
+        attach_threshold: float = 0.45,
+        min_cluster_size: int = 2,
+    ) -> None:
+        self.threshold = threshold
+        self.strong_threshold = strong_threshold
+        self.neighbour_threshold = neighbour_threshold
+        self.min_shared = min_shared
+        self.centroid_threshold = centroid_threshold
+        self.k = k
+        self.min_quality = min_quality
+        self.attach_threshold = attach_threshold
+        self.min_cluster_size = min_cluster_size
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {k: getattr(self, k) for k in self.__init__.__code__.co_varnames[1 : self.__init__.__code__.co_argcount]}
+
+    def set_params(self, **params) -> FaceClusterer:
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: None = None,
+        *,
+        groups: np.ndarray | None = None,
+        quality: np.ndarray | None = None,
+        must_link: np.ndarray | None = None,
+        cannot_link: dict[int, set[int]] | None = None,
+    ) -> FaceClusterer:
+        """``groups``: photo id per face (faces of one photo never share a person); ``quality`` per face;
+        ``must_link``: user label per face (-1 none; faces with the same label are one person);
+        ``cannot_link``: face index → labels it must never get."""
+        x = np.asarray(X, dtype=np.float32)
+        n = len(x)
+        photos = np.full(n, -1) if groups is None else np.asarray(groups)
+        user = np.full(n, -1, dtype=np.int64) if must_link is None else np.asarray(must_link, dtype=np.int64)
+        forbidden = [set((cannot_link or {}).get(i, set())) for i in range(n)]
+        q = np.ones(n) if quality is None else np.nan_to_num(np.asarray(quality, dtype=float), nan=0.0)
+        seeds = q >= self.min_quality
+        seeds |= user >= 0
+        uf = _Groups(x, photos, user, forbidden)
+        self._join_user_labels(uf, user)
+        if n > 1:
+            dist, idx = knn(x, min(self.k + 1, n))
+            for a, b in self._edges(dist, idx, seeds):
+                ra, rb = uf.find(a), uf.find(b)
+                if ra != rb and uf.compatible(ra, rb, self.centroid_threshold):
+                    uf.union(ra, rb)
+            self._attach(uf, x, seeds)
+        self.labels_ = self._labels(uf, n)
+        return self
+
+    def fit_predict(self, X: np.ndarray, y: None = None, **kwargs) -> np.ndarray:
+        return self.fit(X, **kwargs).labels_
+
+    @staticmethod
+    def _join_user_labels(uf: _Groups, user: np.ndarray) -> None:
+        first: dict[int, int] = {}
+        for i, label in enumerate(user):
+            if label < 0:
+                continue
+            if label in first:
+                ra, rb = uf.find(first[label]), uf.find(i)
+                if ra != rb:
+                    photos = uf.photos[ra] & uf.photos[rb]
+                    uf.union(ra, rb)  # the user's word beats the same-photo rule
+                    del photos
+            else:
+                first[label] = i
+
+    def _edges(self, dist: np.ndarray, idx: np.ndarray, seeds: np.ndarray) -> list[tuple[int, int]]:
+        n = len(dist)
+        hood = [set(idx[i][(dist[i] <= self.neighbour_threshold) & (idx[i] >= 0)].tolist()) | {i} for i in range(n)]
+        cand: dict[tuple[int, int], float] = {}
+        for i in range(n):
+            if not seeds[i]:
+                continue
+            for d, j in zip(dist[i], idx[i]):
+                if j < 0 or j == i or d > self.threshold or not seeds[j]:
+                    continue
+                key = (i, int(j)) if i < j else (int(j), i)
+                if key in cand:
+                    continue
+                shared = len(hood[i] & hood[j]) / len(hood[i] | hood[j])
+                if d <= self.strong_threshold or shared >= self.min_shared:
+                    cand[key] = float(d)
+        return [k for k, _ in sorted(cand.items(), key=lambda kv: (kv[1], kv[0]))]
+
+    def _attach(self, uf: _Groups, x: np.ndarray, seeds: np.ndarray) -> None:
+        roots = sorted(
+            {uf.find(i) for i in range(len(x)) if seeds[i] and uf.sizes[uf.find(i)] >= self.min_cluster_size}
+        )
+        if not roots:
+            return
+        cents = np.stack([uf.centroid(r) for r in roots])
+        for i in np.nonzero(~seeds)[0]:
+            d = np.linalg.norm(cents - x[i], axis=1)
+            for j in np.argsort(d):
+                if d[j] > self.attach_threshold:
+                    break
+                r, ri = uf.find(roots[j]), uf.find(int(i))
+                if r != ri and uf.compatible(r, ri, None):
+                    uf.union(r, ri)
+                    break
+
+    def _labels(self, uf: _Groups, n: int) -> np.ndarray:
+        roots = np.array([uf.find(i) for i in range(n)])
+        labels = np.full(n, -1, dtype=np.int64)
+        next_label = 0
+        for r in dict.fromkeys(roots.tolist()):  # first-seen order: deterministic labels
+            if uf.sizes[r] >= self.min_cluster_size or uf.label[r] >= 0:
+                labels[roots == r] = next_label
+                next_label += 1
+        return labels

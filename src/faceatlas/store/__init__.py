@@ -1,0 +1,48 @@
+"""The atlas store: SQLite (WAL, foreign keys, versioned migrations), the one place SQL lives.
+
+The database is the source of truth; the vector index and thumbnails are rebuilt from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from faceatlas.store.db import connect, schema_version, transaction
+from faceatlas.store.faces import FaceTable
+from faceatlas.store.images import ImageTable
+from faceatlas.store.people import PeopleTable
+from faceatlas.store.records import Constraint, FaceRecord, ImageRecord, PersonRecord
+
+
+class Atlas:
+    """An open atlas database: ``images``, ``faces`` and ``people`` tables over one connection."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.conn = connect(path)
+        self.images = ImageTable(self.conn)
+        self.faces = FaceTable(self.conn)
+        self.people = PeopleTable(self.conn)
+
+    def transaction(self):
+        return transaction(self.conn)
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self.conn)
+
+    def sidecar(self, suffix: str) -> Path:
+        """A rebuildable file or folder that lives beside the database (index, thumbnails)."""
+        return self.path.with_name(self.path.name + suffix)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Atlas:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["Atlas", "Constraint", "FaceRecord", "ImageRecord", "PersonRecord", "connect", "transaction"]

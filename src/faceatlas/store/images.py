@@ -1,0 +1,76 @@
+"""Image rows: what was scanned, with which outcome."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from faceatlas.store.records import ImageRecord
+
+_COLS = "id, path, size, mtime_ns, sha256, status, error"
+
+
+class ImageTable:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_by_path(self, path: str) -> ImageRecord | None:
+        row = self.conn.execute(f"SELECT {_COLS} FROM images WHERE path = ?", (path,)).fetchone()
+        return ImageRecord(*row) if row else None
+
+    def get(self, image_id: int) -> ImageRecord | None:
+        row = self.conn.execute(f"SELECT {_COLS} FROM images WHERE id = ?", (image_id,)).fetchone()
+        return ImageRecord(*row) if row else None
+
+    def under(self, prefix: str) -> list[ImageRecord]:
+        """Images whose path lies under the folder ``prefix`` (or is that file)."""
+        like = prefix.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+        rows = self.conn.execute(
+            f"SELECT {_COLS} FROM images WHERE path = ? OR path LIKE ? ESCAPE '\\'", (prefix, like)
+        ).fetchall()
+        return [ImageRecord(*r) for r in rows]
+
+    def upsert(
+        self,
+        path: str,
+        *,
+        size: int | None,
+        mtime_ns: int | None,
+        sha256: str | None,
+        status: str,
+        error: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        model: str | None = None,
+    ) -> int:
+        """Insert or update the row of ``path``; returns its id (stable across updates)."""
+        self.conn.execute(
+            """INSERT INTO images (path, size, mtime_ns, sha256, width, height, status, error, model, scanned_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
+                 sha256=excluded.sha256, width=excluded.width, height=excluded.height, status=excluded.status,
+                 error=excluded.error, model=excluded.model, scanned_at=excluded.scanned_at""",
+            (path, size, mtime_ns, sha256, width, height, status, error, model, time.time()),
+        )
+        return int(self.conn.execute("SELECT id FROM images WHERE path = ?", (path,)).fetchone()[0])
+
+    def touch(self, image_id: int, size: int, mtime_ns: int) -> None:
+        self.conn.execute("UPDATE images SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, image_id))
+
+    def mark_missing(self, image_ids: list[int]) -> None:
+        self.conn.executemany("UPDATE images SET status = 'missing' WHERE id = ?", [(i,) for i in image_ids])
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM images GROUP BY status").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def failures(self) -> list[tuple[str, str]]:
+        rows = self.conn.execute("SELECT path, error FROM images WHERE status = 'failed' ORDER BY path").fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def set_caption(self, image_id: int, text: str, source: str) -> None:
+        self.conn.execute(
+            "INSERT INTO captions (image_id, text, source) VALUES (?, ?, ?) "
+            "ON CONFLICT(image_id) DO UPDATE SET text=excluded.text, source=excluded.source",
+            (image_id, text, source),
+        )

@@ -1,0 +1,105 @@
+"""People, face → person assignments, and the user's constraints."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from faceatlas.errors import StoreError
+from faceatlas.store.records import Constraint, PersonRecord
+
+
+class PeopleTable:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # people
+    def create(self, name: str | None = None) -> int:
+        cur = self.conn.execute("INSERT INTO people (name, created_at) VALUES (?, ?)", (name, time.time()))
+        return int(cur.lastrowid)
+
+    def get(self, person_id: int) -> PersonRecord:
+        row = self.conn.execute(
+            """SELECT p.id, p.name, COUNT(i.id) FROM people p
+               LEFT JOIN assignments a ON a.person_id = p.id
+               LEFT JOIN faces f ON f.id = a.face_id
+               LEFT JOIN images i ON i.id = f.image_id AND i.status = 'done'
+               WHERE p.id = ? GROUP BY p.id""",
+            (person_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no person with id {person_id}")
+        return PersonRecord(*row)
+
+    def all(self) -> list[PersonRecord]:
+        """People with at least one live face, largest first, then by id."""
+        rows = self.conn.execute(
+            """SELECT p.id, p.name, COUNT(i.id) AS n FROM people p
+               JOIN assignments a ON a.person_id = p.id
+               JOIN faces f ON f.id = a.face_id
+               JOIN images i ON i.id = f.image_id AND i.status = 'done'
+               GROUP BY p.id ORDER BY n DESC, p.id"""
+        ).fetchall()
+        return [PersonRecord(*r) for r in rows]
+
+    def rename(self, person_id: int, name: str | None) -> None:
+        self.get(person_id)
+        self.conn.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+
+    def delete(self, person_id: int) -> None:
+        self.conn.execute("DELETE FROM people WHERE id = ?", (person_id,))
+
+    def delete_empty_unnamed(self) -> int:
+        """Remove people with no faces, no name and no constraint pointing at them."""
+        cur = self.conn.execute(
+            """DELETE FROM people WHERE name IS NULL
+               AND id NOT IN (SELECT person_id FROM assignments)
+               AND id NOT IN (SELECT person_id FROM constraints)"""
+        )
+        return cur.rowcount
+
+    def names(self) -> dict[int, str | None]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, name FROM people")}
+
+    # assignments
+    def assign(self, face_id: int, person_id: int, source: str, confidence: float) -> None:
+        self.conn.execute(
+            """INSERT INTO assignments (face_id, person_id, source, confidence, updated_at) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(face_id) DO UPDATE SET person_id=excluded.person_id, source=excluded.source,
+                 confidence=excluded.confidence, updated_at=excluded.updated_at""",
+            (face_id, person_id, source, confidence, time.time()),
+        )
+
+    def unassign(self, face_id: int) -> None:
+        self.conn.execute("DELETE FROM assignments WHERE face_id = ?", (face_id,))
+
+    def clear_auto(self) -> None:
+        self.conn.execute("DELETE FROM assignments WHERE source = 'auto'")
+
+    def assignments(self) -> dict[int, tuple[int, str]]:
+        """face id → (person id, source)."""
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT face_id, person_id, source FROM assignments")}
+
+    # constraints
+    def add_constraint(self, kind: str, face_id: int, person_id: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO constraints (kind, face_id, person_id, created_at) VALUES (?, ?, ?, ?)",
+            (kind, face_id, person_id, time.time()),
+        )
+
+    def remove_constraints(self, face_id: int, kind: str) -> None:
+        self.conn.execute("DELETE FROM constraints WHERE face_id = ? AND kind = ?", (face_id, kind))
+
+    def remove_constraint(self, kind: str, face_id: int, person_id: int) -> None:
+        self.conn.execute(
+            "DELETE FROM constraints WHERE kind = ? AND face_id = ? AND person_id = ?", (kind, face_id, person_id)
+        )
+
+    def constraints(self) -> list[Constraint]:
+        rows = self.conn.execute("SELECT kind, face_id, person_id FROM constraints ORDER BY id").fetchall()
+        return [Constraint(*r) for r in rows]
+
+    def repoint_constraints(self, old: int, new: int) -> None:
+        """After a merge: constraints about ``old`` now speak of ``new``."""
+        self.conn.execute("UPDATE OR IGNORE constraints SET person_id = ? WHERE person_id = ?", (new, old))
+        self.conn.execute("DELETE FROM constraints WHERE person_id = ?", (old,))

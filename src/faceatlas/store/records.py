@@ -1,0 +1,56 @@
+"""Rows of the atlas as dataclasses (what the store hands to the rest of faceatlas)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from faceatlas.types import BBox
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: int
+    path: str
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class FaceRecord:
+    id: int
+    image_id: int
+    image_path: str
+    bbox: BBox
+    score: float
+    quality: float | None
+    embedding: np.ndarray
+    person_id: int | None = None
+    source: str | None = None
+    confidence: float | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "image": self.image_path,
+            "bbox": self.bbox.to_list(),
+            "quality": None if self.quality is None else round(self.quality, 4),
+        }
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    id: int
+    name: str | None
+    face_count: int
+
+
+@dataclass(frozen=True)
+class Constraint:
+    kind: str  # "must" | "cannot"
+    face_id: int
+    person_id: int
