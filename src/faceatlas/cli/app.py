@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import atlas, evaluate, faces, models
+from faceatlas.cli import atlas, evaluate, faces, models, serve
 
 app = typer.Typer(
     name="faceatlas",
@@ -30,6 +30,8 @@ for command in (
     atlas.export,
 ):
     app.command()(command)
+app.command()(serve.serve)
+app.add_typer(serve.keys_app, name="keys")
 app.add_typer(models.app, name="models")
 app.add_typer(evaluate.app, name="eval")
 

@@ -34,15 +34,17 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False) -> Plan:
+def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, confine: list[Path] | None = None) -> Plan:
     """Files under ``roots`` that need analysis. A file whose size and mtime match its row is skipped
-    without reading it; one whose mtime changed but whose content hash matches is only touched."""
+    without reading it; one whose mtime changed but whose content hash matches is only touched.
+    With ``confine``, files whose real path (symlinks resolved) leaves those folders are ignored."""
+    allowed = [os.path.realpath(c) for c in confine] if confine is not None else None
     todo: list[WorkItem] = []
     unchanged = 0
     seen_paths: set[str] = set()
     for path in iter_image_files(roots):
         p = str(Path(os.path.abspath(path)))
-        if p in seen_paths:
+        if p in seen_paths or (allowed is not None and not is_within(p, allowed)):
             continue
         seen_paths.add(p)
         try:
@@ -68,3 +70,10 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False) -> P
             if row.status != "missing" and row.path not in seen_paths and not os.path.exists(row.path):
                 vanished.append(row.id)
     return Plan(todo, unchanged, vanished, len(seen_paths))
+
+
+def is_within(path: str | Path, folders: list[str]) -> bool:
+    """Whether ``path``'s real location (symlinks and ``..`` resolved) lies inside one of ``folders``
+    (themselves real paths)."""
+    real = os.path.realpath(path)
+    return any(real == f or real.startswith(f.rstrip(os.sep) + os.sep) for f in folders)

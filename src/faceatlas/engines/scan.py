@@ -87,11 +87,12 @@ def scan(
     on_error: Callable[[str, str], None] | None = None,
     assign: bool = True,
     engine: Callable[[list[WorkItem], AnalyzerConfig, int], Iterator[WorkResult]] = run_items,
+    confine: list[Path] | None = None,
 ) -> ScanSummary:
     """Scan ``roots`` into ``atlas``; see the module docstring."""
     start = time.perf_counter()
     config = config or AnalyzerConfig()
-    plan = make_plan(atlas, roots)
+    plan = make_plan(atlas, roots, confine=confine)
     summary = ScanSummary(images_seen=plan.seen, skipped_unchanged=plan.unchanged)
     if on_plan:
         on_plan(len(plan.todo))

@@ -32,7 +32,9 @@ def build_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT, nprobe: int
     return index
 
 
-def knn(vectors: np.ndarray, k: int, queries: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def knn(
+    vectors: np.ndarray, k: int, queries: np.ndarray | None = None, exact_limit: int = EXACT_LIMIT
+) -> tuple[np.ndarray, np.ndarray]:
     """(distances, indices) of the ``k`` nearest rows of ``vectors`` for each query (default: each row
     itself, self included). Euclidean distances; missing neighbours have index -1 and distance inf."""
     x = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -40,7 +42,7 @@ def knn(vectors: np.ndarray, k: int, queries: np.ndarray | None = None) -> tuple
     if len(x) == 0 or len(q) == 0:
         return np.zeros((len(q), 0)), np.zeros((len(q), 0), dtype=np.int64)
     k = min(k, len(x))
-    index = build_faiss(x)
+    index = build_faiss(x, exact_limit)
     d2, idx = index.search(q, k)
     d = np.sqrt(np.maximum(d2, 0)).astype(np.float64)
     d[idx < 0] = np.inf

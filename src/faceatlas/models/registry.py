@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from faceatlas.errors import ModelUnavailableError
-from faceatlas.paths import user_data_dir
+from faceatlas.paths import default_data_dir, user_data_dir
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,9 @@ def get_spec(name: str) -> ModelSpec:
 def model_dirs() -> list[Path]:
     """Directories searched for weights before installed packages."""
     dirs = [Path(p) for p in os.environ.get("FACEATLAS_MODELS_DIR", "").split(os.pathsep) if p]
-    dirs.append(user_data_dir() / "models")
+    for d in (default_data_dir() / "models", user_data_dir() / "models"):  # install target last
+        if d not in dirs:
+            dirs.append(d)
     return dirs
 
 

@@ -129,8 +129,8 @@ class FaceClusterer:
         uf = _Groups(x, photos, user, forbidden)
         self._join_user_labels(uf, user)
         if n > 1:
-            dist, idx = knn(x, min(self.k + 1, n))
-            for a, b in self._edges(dist, idx, seeds):
+            dist, idx = knn(x, min(self.k + 1, n), exact_limit=20_000)
+            for a, b in self._edges(dist, idx, seeds).tolist():
                 ra, rb = uf.find(a), uf.find(b)
                 if ra != rb and uf.compatible(ra, rb, self.centroid_threshold):
                     uf.union(ra, rb)
@@ -156,23 +156,31 @@ class FaceClusterer:
             else:
                 first[label] = i
 
-    def _edges(self, dist: np.ndarray, idx: np.ndarray, seeds: np.ndarray) -> list[tuple[int, int]]:
-        n = len(dist)
-        hood = [set(idx[i][(dist[i] <= self.neighbour_threshold) & (idx[i] >= 0)].tolist()) | {i} for i in range(n)]
-        cand: dict[tuple[int, int], float] = {}
-        for i in range(n):
-            if not seeds[i]:
-                continue
-            for d, j in zip(dist[i], idx[i]):
-                if j < 0 or j == i or d > self.threshold or not seeds[j]:
-                    continue
-                key = (i, int(j)) if i < j else (int(j), i)
-                if key in cand:
-                    continue
-                shared = len(hood[i] & hood[j]) / len(hood[i] | hood[j])
-                if d <= self.strong_threshold or shared >= self.min_shared:
-                    cand[key] = float(d)
-        return [k for k, _ in sorted(cand.items(), key=lambda kv: (kv[1], kv[0]))]
+    def _edges(self, dist: np.ndarray, idx: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        """Candidate edges (pairs of face indices), strongest first; vectorised over all pairs."""
+        n, k = idx.shape
+        rows = np.repeat(np.arange(n), k)
+        cols, d = idx.ravel(), dist.ravel()
+        keep = (cols >= 0) & (cols != rows) & (d <= self.threshold)
+        keep &= seeds[rows] & seeds[np.clip(cols, 0, None)]
+        a, b, d = np.minimum(rows, cols)[keep], np.maximum(rows, cols)[keep], d[keep]
+        if len(a) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        key = a.astype(np.int64) * n + b
+        key, first = np.unique(key, return_index=True)
+        a, b, d = a[first], b[first], d[first]
+        # adaptive neighbourhoods (self included, -1 marks "not a neighbour")
+        hood = np.where((dist <= self.neighbour_threshold) & (idx >= 0), idx, -1)
+        hood[:, 0] = np.arange(n)  # FAISS lists each point first at distance 0
+        sizes = (hood >= 0).sum(axis=1)
+        shared = np.empty(len(a))
+        for s in range(0, len(a), 65536):
+            ha, hb = hood[a[s : s + 65536]], hood[b[s : s + 65536]]
+            inter = ((ha[:, :, None] == hb[:, None, :]) & (ha[:, :, None] >= 0)).any(axis=2).sum(axis=1)
+            shared[s : s + 65536] = inter / (sizes[a[s : s + 65536]] + sizes[b[s : s + 65536]] - inter)
+        ok = (d <= self.strong_threshold) | (shared >= self.min_shared)
+        order = np.lexsort((key[ok], d[ok]))
+        return np.stack([a[ok][order], b[ok][order]], axis=1)
 
     def _attach(self, uf: _Groups, x: np.ndarray, seeds: np.ndarray) -> None:
         roots = sorted(

@@ -3,6 +3,7 @@ tiles for small faces, merge, map boxes back to full resolution, and retry rotat
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,7 +39,15 @@ class DetectorConfig:
 
 @lru_cache(maxsize=1)
 def _auto_detector() -> str:
-    return AUTO_DETECTOR if is_available(AUTO_DETECTOR) else FALLBACK_DETECTOR
+    if is_available(AUTO_DETECTOR):
+        return AUTO_DETECTOR
+    logging.getLogger("faceatlas").warning(
+        "%s is not installed (`faceatlas models install %s`): detecting with %s, which misses small faces",
+        AUTO_DETECTOR,
+        AUTO_DETECTOR,
+        FALLBACK_DETECTOR,
+    )
+    return FALLBACK_DETECTOR
 
 
 @dataclass

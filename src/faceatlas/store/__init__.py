@@ -10,6 +10,7 @@ from pathlib import Path
 from faceatlas.store.db import connect, schema_version, transaction
 from faceatlas.store.faces import FaceTable
 from faceatlas.store.images import ImageTable
+from faceatlas.store.keys import KeyTable
 from faceatlas.store.people import PeopleTable
 from faceatlas.store.records import Constraint, FaceRecord, ImageRecord, PersonRecord
 
@@ -23,6 +24,7 @@ class Atlas:
         self.images = ImageTable(self.conn)
         self.faces = FaceTable(self.conn)
         self.people = PeopleTable(self.conn)
+        self.keys = KeyTable(self.conn)
 
     def transaction(self):
         return transaction(self.conn)

@@ -64,6 +64,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX images_status ON images(status);
     """,
+    # 3: API keys for the REST service (only a SHA-256 of each key is stored)
+    """
+    CREATE TABLE api_keys (
+        id          INTEGER PRIMARY KEY,
+        key_hash    TEXT NOT NULL UNIQUE,
+        prefix      TEXT NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('read', 'admin')),
+        label       TEXT,
+        created_at  REAL NOT NULL,
+        revoked     INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,58 @@
+"""Per-request dependencies: the atlas connection and the caller's role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Request
+
+from faceatlas.service.errors import ApiError
+from faceatlas.service.settings import ServiceSettings
+from faceatlas.store import Atlas
+
+
+def settings_of(request: Request) -> ServiceSettings:
+    return request.app.state.settings
+
+
+def get_atlas(request: Request) -> Iterator[Atlas]:
+    """One SQLite connection per request (cheap, and safe across the server's threads)."""
+    atlas = Atlas(settings_of(request).db)
+    try:
+        yield atlas
+    finally:
+        atlas.close()
+
+
+def presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key") or request.cookies.get("faceatlas_key") or None
+
+
+def caller_role(request: Request) -> str:
+    """'admin' or 'read'. Without required keys every caller is admin (a loopback-only server)."""
+    if not settings_of(request).keys_required:
+        return "admin"
+    key = presented_key(request)
+    if not key:
+        raise ApiError(
+            401, "unauthorized", "an API key is required (header 'Authorization: Bearer KEY' or 'X-API-Key')"
+        )
+    with Atlas(settings_of(request).db) as atlas:
+        role = atlas.keys.role_of(key)
+    if role is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    return role
+
+
+def require_read(request: Request) -> str:
+    return caller_role(request)
+
+
+def require_admin(request: Request) -> str:
+    role = caller_role(request)
+    if role != "admin":
+        raise ApiError(403, "forbidden", "this key can only read; changing the atlas needs an admin key")
+    return role

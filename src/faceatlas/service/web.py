@@ -1,0 +1,81 @@
+"""The people web page: server-rendered templates with a little JavaScript, no build step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from faceatlas.index.search import search_embedding
+from faceatlas.io.images import ImageLimits, open_image
+from faceatlas.service.deps import get_atlas, require_read, settings_of
+from faceatlas.service.errors import ApiError
+from faceatlas.service.uploads import read_upload
+from faceatlas.store import Atlas
+
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+router = APIRouter(include_in_schema=False)
+
+
+def _cards(atlas: Atlas, unnamed_only: bool) -> list[dict]:
+    cards = []
+    for p in atlas.people.all():
+        if unnamed_only and p.name:
+            continue
+        faces = atlas.faces.of_person(p.id)
+        cards.append({"id": p.id, "name": p.name, "count": p.face_count, "cover": faces[0].id if faces else None})
+    return cards
+
+
+@router.get("/", response_class=HTMLResponse)
+def people_page(request: Request, view: str = "all", atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
+    if settings_of(request).keys_required:
+        try:
+            require_read(request)
+        except ApiError:
+            return templates.TemplateResponse(request, "login.html", {"title": "Sign in"}, status_code=401)
+    cards = _cards(atlas, view == "unnamed")
+    counts = atlas.images.counts()
+    stats = {"people": len(atlas.people.all()), "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
+    return templates.TemplateResponse(
+        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats}
+    )
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse, dependencies=[Depends(require_read)])
+def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
+    person = atlas.people.get(person_id)
+    faces = atlas.faces.of_person(person_id)
+    others = [p for p in atlas.people.all() if p.id != person_id]
+    return templates.TemplateResponse(
+        request,
+        "person.html",
+        {"title": person.name or f"Person {person.id}", "person": person, "faces": faces, "others": others},
+    )
+
+
+@router.get("/search", response_class=HTMLResponse, dependencies=[Depends(require_read)])
+def search_form(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "search.html", {"title": "Search", "result": None, "error": None})
+
+
+@router.post("/search", response_class=HTMLResponse, dependencies=[Depends(require_read)])
+async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
+    settings = settings_of(request)
+    data = await read_upload(image, settings.max_upload_bytes)
+    limits = ImageLimits(max_pixels=settings.max_pixels, max_bytes=settings.max_upload_bytes)
+    analyzer = request.app.state.analyzer
+    error, result = None, None
+    try:
+        faces = await request.app.state.gate.run(
+            lambda: analyzer.analyze(open_image(data, limits, name=image.filename))
+        )
+        if not faces:
+            error = "No face found in that photo."
+        else:
+            result = search_embedding(atlas, faces[0].embedding, 12, index=request.app.state.index_for(atlas))
+    except Exception as exc:  # shown on the page, not a stack trace
+        error = getattr(exc, "reason", None) or str(exc)
+    return templates.TemplateResponse(request, "search.html", {"title": "Search", "result": result, "error": error})

@@ -1,0 +1,82 @@
+"""The people page in a real headless Chromium (Debian's chromium + chromedriver, driven by
+Selenium): open the people grid, rename a person, reload, see the new name, save screenshots."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from atlas_fixtures import make_album
+from faceatlas.engines import scan
+from faceatlas.service import ServiceSettings, create_app
+from faceatlas.store import Atlas
+from service_server import LiveServer
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("chromium and chromedriver are not installed (scripts/test.sh installs Debian's packages)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def test_rename_person_in_the_browser(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    album = make_album(tmp_path / "album")
+    db = tmp_path / "atlas.sqlite3"
+    with Atlas(db) as atlas:
+        scan(atlas, [album])
+    shots = Path(os.environ.get("FACEATLAS_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with LiveServer(create_app(ServiceSettings(db=db))) as server:
+        browser.get(server.url + "/")
+        cards = WebDriverWait(browser, 30).until(
+            lambda d: (
+                d.find_elements(By.CSS_SELECTOR, ".person-card")
+                if len(d.find_elements(By.CSS_SELECTOR, ".person-card")) >= 2
+                else False
+            )
+        )
+        assert all(c.find_element(By.CSS_SELECTOR, "img").get_attribute("naturalWidth") != "0" for c in cards)
+        cards[0].click()
+        name_input = WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.ID, "name-input")))
+        person_url = browser.current_url
+        name_input.clear()
+        name_input.send_keys("Eileen Collins")
+        browser.find_element(By.CSS_SELECTOR, "#rename-form button").click()
+        WebDriverWait(browser, 30).until(ec.text_to_be_present_in_element((By.ID, "toast"), "Saved"))
+        browser.get(person_url)  # reload: the name comes from the store now
+        value = (
+            WebDriverWait(browser, 30)
+            .until(ec.presence_of_element_located((By.ID, "name-input")))
+            .get_attribute("value")
+        )
+        assert value == "Eileen Collins"
+        browser.save_screenshot(str(shots / "person.png"))
+        browser.get(server.url + "/")
+        WebDriverWait(browser, 30).until(
+            ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#people-grid"), "Eileen Collins")
+        )
+        browser.save_screenshot(str(shots / "people.png"))
+    assert (shots / "people.png").stat().st_size > 10_000
+    with Atlas(db) as atlas:
+        assert "Eileen Collins" in {p.name for p in atlas.people.all()}
