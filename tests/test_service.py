@@ -249,3 +249,15 @@ def test_web_pages_render(client):
     res = client.post("/search", files={"image": ("q.jpg", jpeg(astronaut()))})
     assert res.status_code == 200 and "Match" in res.text
     assert client.get("/static/style.css").status_code == 200
+
+
+def test_review_queue_and_label_endpoints(client):
+    queue = client.get("/v1/review?limit=5")
+    assert queue.status_code == 200 and isinstance(queue.json(), list)
+    faces = [q for q in queue.json() if q["kind"] == "face"]
+    face_id = faces[0]["face_id"] if faces else client.get("/v1/people").json()[0]["cover_face"]
+    r = client.post(f"/v1/faces/{face_id}/label", json={"name": "Ada Answer"})
+    assert r.status_code == 200
+    person = client.get(f"/v1/people/{r.json()['person_id']}").json()
+    assert person["name"] == "Ada Answer" and any(f["id"] == face_id for f in person["faces"])
+    assert client.post(f"/v1/faces/{face_id}/label", json={"name": ""}).status_code == 422

@@ -54,3 +54,32 @@ def test_two_people_photo(shared_data):
     biden = faceatlas.largest_face(test_dir / "train" / "biden" / "biden.jpg")
     for ref in (obama, biden):
         assert sum(faceatlas.compare(f, ref).same for f in faces) == 1
+
+
+def test_naming_from_captions_benchmark(shared_data, tmp_path):
+    import json
+
+    from faceatlas.eval.naming import build_news_set, naming_accuracy
+
+    items = build_news_set(shared_data, tmp_path / "news", count=40)
+    names = json.loads((tmp_path / "news" / "truth.json").read_text())["names"]
+    report = naming_accuracy(items, names)
+    assert report["names_extracted_1"] == 1.0
+    assert report["accuracy_1_distractors"] >= 0.90, report
+
+
+def test_active_questions_need_half_the_answers(shared_data):
+    import numpy as np
+
+    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_photos
+
+    vecs, ids = [], []
+    for path, ident in labelled_photos(shared_data):
+        faces = faceatlas.analyze(path)
+        if faces:
+            vecs.append(faces[0].embedding)
+            ids.append(ident)
+    _, truth = np.unique(ids, return_inverse=True)
+    curve = active_curve(np.stack(vecs), truth, 60, random_runs=5)
+    active, rand = answers_to_reach(curve["active"], 0.95), answers_to_reach(curve["random"], 0.95)
+    assert active is not None and (rand is None or active <= rand / 2), (active, rand)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import atlas, evaluate, faces, models, serve
+from faceatlas.cli import atlas, evaluate, faces, models, naming, serve
 
 app = typer.Typer(
     name="faceatlas",
@@ -30,6 +30,9 @@ for command in (
     atlas.export,
 ):
     app.command()(command)
+for command in (naming.name_from_captions, naming.identify, naming.review, naming.label):
+    app.command()(command)
+app.add_typer(naming.captions_app, name="captions")
 app.command()(serve.serve)
 app.add_typer(serve.keys_app, name="keys")
 app.add_typer(models.app, name="models")

@@ -113,3 +113,70 @@ def clusters(
     for r in rows:
         table.add_row(*(str(v) for v in r.values()))
     out_console.print(table)
+
+
+@app.command("naming")
+def naming(
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
+    out: Annotated[Path, typer.Option(help="Where to write the composite news photos and captions.")] = Path(
+        "faceatlas-news"
+    ),
+    count: Annotated[int, typer.Option(help="Number of composite photos.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed (the set is deterministic).")] = 7,
+    as_json: JsonOpt = False,
+) -> None:
+    """Naming accuracy from captions with 0, 1 and 2 distractor names per caption."""
+    import json
+
+    from faceatlas.eval.naming import build_news_set, naming_accuracy
+
+    items = build_news_set(data_root, out, count, seed)
+    names = json.loads((out / "truth.json").read_text())["names"]
+    report = naming_accuracy(items, names)
+    if as_json:
+        emit_json(report)
+    else:
+        for k, v in report.items():
+            out_console.print(f"{k:>26}: {v}")
+
+
+@app.command("active")
+def active(
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
+    steps: Annotated[int, typer.Option(help="Answers to simulate.")] = 60,
+    target: Annotated[float, typer.Option(help="Accuracy to reach.")] = 0.95,
+    runs: Annotated[int, typer.Option(help="Random-question runs to average.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Identification accuracy after N answers: faceatlas's questions vs random questions."""
+    import numpy as np
+
+    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_photos
+    from faceatlas.pipeline import FaceAnalyzer
+
+    analyzer = FaceAnalyzer()
+    vecs, ids = [], []
+    for path, ident in labelled_photos(data_root):
+        faces = analyzer.analyze(path)
+        if faces:
+            vecs.append(faces[0].embedding)
+            ids.append(ident)
+    _, truth = np.unique(ids, return_inverse=True)
+    curve = active_curve(np.stack(vecs), truth, steps, runs)
+    report = {
+        "faces": len(vecs),
+        "identities": int(truth.max() + 1),
+        "target": target,
+        "answers_active": answers_to_reach(curve["active"], target),
+        "answers_random": answers_to_reach(curve["random"], target),
+        "accuracy_after": {
+            n: {"active": round(curve["active"][n - 1], 4), "random": round(curve["random"][n - 1], 4)}
+            for n in (5, 10, 20, 30, 40, 50)
+            if n <= len(curve["active"])
+        },
+    }
+    if as_json:
+        emit_json(report)
+    else:
+        for k, v in report.items():
+            out_console.print(f"{k:>16}: {v}")

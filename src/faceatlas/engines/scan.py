@@ -61,6 +61,8 @@ def commit_result(atlas: Atlas, res: WorkResult) -> int:
             model=res.model,
         )
         atlas.faces.replace_for_image(image_id, res.faces)
+        if res.caption:
+            atlas.images.set_caption(image_id, *res.caption)
         return len(res.faces)
 
 

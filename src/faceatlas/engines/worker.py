@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from faceatlas.engines.plan import WorkItem, file_sha256
 from faceatlas.errors import FaceAtlasError
+from faceatlas.io.captions import caption_for
 from faceatlas.pipeline import AnalyzerConfig, FaceAnalyzer
 from faceatlas.types import Face
 
@@ -22,6 +24,7 @@ class WorkResult:
     faces: list[Face] = field(default_factory=list)
     error: str | None = None
     model: str | None = None
+    caption: tuple[str, str] | None = None  # (text, source)
 
 
 def init_worker(config: AnalyzerConfig, single_thread: bool = True) -> None:
@@ -44,6 +47,7 @@ def analyze_item(item: WorkItem) -> WorkResult:
         result.width, result.height = image.size
         result.faces = _ANALYZER.analyze(image)
         result.model = _ANALYZER.embedder_name
+        result.caption = caption_for(Path(item.path))
     except FaceAtlasError as exc:
         result.error = str(getattr(exc, "reason", exc))
     except OSError as exc:

@@ -28,7 +28,7 @@ def build_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT, nprobe: int
     sample = x[rng.choice(n, size=min(n, nlist * 40), replace=False)]
     index.train(sample)
     index.add(x)
-    index.nprobe = nprobe or max(8, nlist // 32)
+    index.nprobe = nprobe or max(8, nlist // 200)
     return index
 
 

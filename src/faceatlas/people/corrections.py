@@ -12,7 +12,8 @@ def name_person(atlas: Atlas, person_id: int, name: str | None) -> None:
     become confirmed, so re-clustering keeps them together under that name (reject the ones that
     are wrong)."""
     with atlas.transaction():
-        atlas.people.rename(person_id, name.strip() if name and name.strip() else None)
+        atlas.people.rename(person_id, name.strip() if name and name.strip() else None, source="user")
+        atlas.people.clear_proposal(person_id)
         if name and name.strip():
             for face in atlas.faces.of_person(person_id):
                 if face.source != "user":
@@ -35,7 +36,7 @@ def merge_people(atlas: Atlas, keep: int, other: int) -> None:
             atlas.people.remove_constraints(f.id, "must")
             atlas.people.add_constraint("must", f.id, keep)
         if a.name is None and b.name is not None:
-            atlas.people.rename(keep, b.name)
+            atlas.people.rename(keep, b.name, source=atlas.people.name_source(other) or "user")
         atlas.people.delete(other)
 
 

@@ -38,6 +38,10 @@ class MoveBody(BaseModel):
     person_id: int
 
 
+class LabelBody(BaseModel):
+    name: str = Field(..., min_length=1, max_length=200)
+
+
 class ScanBody(BaseModel):
     paths: list[str] = Field(..., min_length=1, max_length=100)
 
@@ -146,6 +150,22 @@ def move(face_id: int, body: MoveBody, atlas: AtlasDep) -> dict:
 def reject(face_id: int, atlas: AtlasDep) -> dict:
     left = corrections.reject_face(atlas, face_id)
     return {"face_id": face_id, "rejected_from": left}
+
+
+@router.post("/faces/{face_id}/label", dependencies=[Depends(require_admin)])
+def label(face_id: int, body: LabelBody, atlas: AtlasDep) -> dict:
+    """Answer a review question: this face is ``name`` (confirmed; the person is created if new)."""
+    from faceatlas.people.labeling import answer
+
+    return {"face_id": face_id, "person_id": answer(atlas, face_id, body.name.strip())}
+
+
+@router.get("/review", dependencies=[Depends(require_read)])
+def review(atlas: AtlasDep, limit: int = 20) -> list[dict]:
+    """The questions whose answers help most (name proposals to confirm, then uncertain faces)."""
+    from faceatlas.people.labeling import review_queue
+
+    return review_queue(atlas, max(1, min(limit, 200)))
 
 
 @router.get("/faces/{face_id}/thumbnail.jpg", dependencies=[Depends(require_read)])

@@ -68,6 +68,13 @@ class ImageTable:
         rows = self.conn.execute("SELECT path, error FROM images WHERE status = 'failed' ORDER BY path").fetchall()
         return [(r[0], r[1]) for r in rows]
 
+    def captions(self) -> dict[int, str]:
+        """image id → caption, for live images."""
+        rows = self.conn.execute(
+            "SELECT c.image_id, c.text FROM captions c JOIN images i ON i.id = c.image_id WHERE i.status = 'done'"
+        )
+        return {r[0]: r[1] for r in rows}
+
     def set_caption(self, image_id: int, text: str, source: str) -> None:
         self.conn.execute(
             "INSERT INTO captions (image_id, text, source) VALUES (?, ?, ?) "

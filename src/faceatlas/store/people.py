@@ -42,9 +42,37 @@ class PeopleTable:
         ).fetchall()
         return [PersonRecord(*r) for r in rows]
 
-    def rename(self, person_id: int, name: str | None) -> None:
+    def rename(self, person_id: int, name: str | None, source: str = "user") -> None:
         self.get(person_id)
-        self.conn.execute("UPDATE people SET name = ? WHERE id = ?", (name, person_id))
+        self.conn.execute(
+            "UPDATE people SET name = ?, name_source = ? WHERE id = ?", (name, source if name else None, person_id)
+        )
+
+    def name_source(self, person_id: int) -> str | None:
+        row = self.conn.execute("SELECT name_source FROM people WHERE id = ?", (person_id,)).fetchone()
+        return row[0] if row else None
+
+    def by_name(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM people WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_proposal(self, person_id: int, name: str, confidence: float, faces: int, applied: bool) -> None:
+        self.conn.execute(
+            """INSERT INTO name_proposals (person_id, name, confidence, faces, applied, created_at)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(person_id) DO UPDATE SET name=excluded.name,
+               confidence=excluded.confidence, faces=excluded.faces, applied=excluded.applied,
+               created_at=excluded.created_at""",
+            (person_id, name, confidence, faces, int(applied), time.time()),
+        )
+
+    def proposals(self, pending_only: bool = True) -> list[tuple[int, str, float, int]]:
+        sql = "SELECT person_id, name, confidence, faces FROM name_proposals"
+        if pending_only:
+            sql += " WHERE applied = 0"
+        return [tuple(r) for r in self.conn.execute(sql + " ORDER BY confidence DESC")]
+
+    def clear_proposal(self, person_id: int) -> None:
+        self.conn.execute("DELETE FROM name_proposals WHERE person_id = ?", (person_id,))
 
     def delete(self, person_id: int) -> None:
         self.conn.execute("DELETE FROM people WHERE id = ?", (person_id,))

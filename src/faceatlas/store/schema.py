@@ -76,6 +76,19 @@ MIGRATIONS: list[str] = [
         revoked     INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 4: who named a person (the user or the captions), and caption-based name proposals
+    """
+    ALTER TABLE people ADD COLUMN name_source TEXT;
+    UPDATE people SET name_source = 'user' WHERE name IS NOT NULL;
+    CREATE TABLE name_proposals (
+        person_id   INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        confidence  REAL NOT NULL,
+        faces       INTEGER NOT NULL,
+        applied     INTEGER NOT NULL DEFAULT 0,
+        created_at  REAL NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
