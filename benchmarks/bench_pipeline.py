@@ -28,37 +28,59 @@ def photos(data: Path) -> list[Path]:
     return [p for p in found if "dogs" not in p.name]
 
 
-def run_faceatlas(paths: list[str]) -> dict:
-    import faceatlas
-
-    analyzer = faceatlas.default_analyzer()
-    analyzer.analyze(paths[0])  # load models outside the timing
-    vectors, faces = {}, 0
-    start = time.perf_counter()
-    for p in paths:
-        found = analyzer.analyze(p)
-        faces += len(found)
-        vectors[p] = found[0].embedding.tolist() if found else None
-    return {"seconds": time.perf_counter() - start, "faces": faces, "vectors": vectors}
+_LIB = ""
 
 
-def run_face_recognition(paths: list[str]) -> dict:
+def _warm(which: str, first: str) -> None:
+    global _LIB
+    _LIB = which
+    if which == "faceatlas":
+        import os
+
+        os.environ["FACEATLAS_THREADS"] = os.environ.get("BENCH_THREADS", "0")
+        import faceatlas
+
+        faceatlas.default_analyzer().analyze(first)  # load models outside the timing
+    else:
+        import face_recognition as fr
+
+        fr.face_encodings(fr.load_image_file(first))
+
+
+def _one(path: str) -> tuple[str, int, list | None]:
+    if _LIB == "faceatlas":
+        import faceatlas
+
+        found = faceatlas.default_analyzer().analyze(path)
+        return path, len(found), (found[0].embedding.tolist() if found else None)
     import face_recognition as fr
 
-    fr.face_encodings(fr.load_image_file(paths[0]))
-    vectors, faces = {}, 0
+    img = fr.load_image_file(path)
+    boxes = fr.face_locations(img)
+    encs = fr.face_encodings(img, boxes)
+    if not encs:
+        return path, 0, None
+    areas = [(b[2] - b[0]) * (b[1] - b[3]) for b in boxes]
+    return path, len(encs), encs[max(range(len(encs)), key=areas.__getitem__)].tolist()
+
+
+def run(which: str, paths: list[str], workers: int) -> dict:
+    """Analyse ``paths`` with ``workers`` processes (1: in this process)."""
+    import multiprocessing as mp
+
+    _warm(which, paths[0])
     start = time.perf_counter()
-    for p in paths:
-        img = fr.load_image_file(p)
-        boxes = fr.face_locations(img)
-        encs = fr.face_encodings(img, boxes)
-        faces += len(encs)
-        if encs:
-            areas = [(b[2] - b[0]) * (b[1] - b[3]) for b in boxes]
-            vectors[p] = encs[max(range(len(encs)), key=areas.__getitem__)].tolist()
-        else:
-            vectors[p] = None
-    return {"seconds": time.perf_counter() - start, "faces": faces, "vectors": vectors}
+    if workers <= 1:
+        results = [_one(p) for p in paths]
+    else:
+        import os
+
+        os.environ["BENCH_THREADS"] = "1"
+        with mp.get_context("fork").Pool(workers, initializer=_warm, initargs=(which, paths[0])) as pool:
+            start = time.perf_counter()  # models are loaded by the initializer before the first task
+            results = pool.map(_one, paths, chunksize=1)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "faces": sum(r[1] for r in results), "vectors": {r[0]: r[2] for r in results}}
 
 
 def accuracy(vectors: dict, data: Path) -> float:
@@ -74,10 +96,12 @@ def accuracy(vectors: dict, data: Path) -> float:
     return right / len(rows)
 
 
-def child(which: str, paths_file: str) -> None:
+def child(which: str, paths_file: str, workers: str) -> None:
     paths = json.loads(Path(paths_file).read_text())
-    out = run_faceatlas(paths) if which == "faceatlas" else run_face_recognition(paths)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = run(which, paths, int(workers))
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    out["peak_rss_mb"] = max(own, kids)  # per process: the largest of the main process and any worker
     sys.stdout.write(json.dumps(out))
 
 
@@ -85,7 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="process counts to compare")
+    ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(*args.child)
@@ -95,25 +120,30 @@ def main() -> None:
         paths = paths[: args.limit]
     listing = Path("/tmp/faceatlas-bench-paths.json")
     listing.write_text(json.dumps(paths))
-    results = {}
-    for which in ("faceatlas", "face_recognition"):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", which, str(listing)], capture_output=True, text=True, check=True
-        )
-        results[which] = json.loads(proc.stdout)
     print(f"{len(paths)} photos from {args.data}")
     print(
-        f"{'library':<18}{'images/s':>10}{'faces':>8}{'faces/s':>10}{'ms/image':>10}"
-        f"{'peak RSS MB':>13}{'master.csv acc':>16}"
+        f"{'library':<18}{'workers':>8}{'images/s':>10}{'faces':>8}{'faces/s':>10}{'ms/image':>10}"
+        f"{'peak RSS/proc MB':>18}{'master.csv acc':>16}"
     )
-    for name, r in results.items():
-        acc = accuracy(r["vectors"], args.data)
-        print(
-            f"{name:<18}{len(paths) / r['seconds']:>10.2f}{r['faces']:>8}{r['faces'] / r['seconds']:>10.2f}"
-            f"{1000 * r['seconds'] / len(paths):>10.0f}{r['peak_rss_mb']:>13.0f}{acc:>16.4f}"
-        )
-    ratio = results["face_recognition"]["seconds"] / results["faceatlas"]["seconds"]
-    print(f"speed ratio (images/s, faceatlas / face_recognition): {ratio:.2f}x")
+    for workers in args.workers:
+        results = {}
+        for which in ("faceatlas", "face_recognition"):
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", which, str(listing), str(workers)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results[which] = json.loads(proc.stdout)
+        for name, r in results.items():
+            acc = accuracy(r["vectors"], args.data)
+            print(
+                f"{name:<18}{workers:>8}{len(paths) / r['seconds']:>10.2f}{r['faces']:>8}"
+                f"{r['faces'] / r['seconds']:>10.2f}"
+                f"{1000 * r['seconds'] / len(paths):>10.0f}{r['peak_rss_mb']:>18.0f}{acc:>16.4f}"
+            )
+        ratio = results["face_recognition"]["seconds"] / results["faceatlas"]["seconds"]
+        print(f"speed ratio with {workers} worker(s) each (faceatlas / face_recognition): {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -83,3 +83,26 @@ def test_active_questions_need_half_the_answers(shared_data):
     curve = active_curve(np.stack(vecs), truth, 60, random_runs=5)
     active, rand = answers_to_reach(curve["active"], 0.95), answers_to_reach(curve["random"], 0.95)
     assert active is not None and (rand is None or active <= rand / 2), (active, rand)
+
+
+def test_onnx_embedder_matches_dlib_on_every_face(shared_data):
+    """Every face of ../shared/data: ONNX port within 1e-3 of dlib's own descriptor."""
+    import numpy as np
+
+    from faceatlas.io import iter_image_files
+    from faceatlas.models import load
+
+    analyzer = faceatlas.FaceAnalyzer()
+    chips = []
+    for path in iter_image_files([shared_data]):
+        try:
+            chips += [c for _, c in analyzer.analyze_with_chips(path, embed=False)]
+        except faceatlas.ImageError:
+            continue
+    assert len(chips) > 200
+    worst = 0.0
+    for start in range(0, len(chips), 32):
+        batch = chips[start : start + 32]
+        ref = load("dlib-resnet").embed_chips(batch)
+        worst = max(worst, float(np.abs(load("dlib-resnet-onnx").embed_chips(batch) - ref).max()))
+    assert worst <= 1e-3, worst

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from faceatlas.cli.common import DbOpt, DetectorOpt, JsonOpt, analyzer_from_options, db_path
+from faceatlas.cli.common import DbOpt, DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options, db_path
 from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
 from faceatlas.store import Atlas
@@ -56,6 +56,7 @@ def scan(
     engine: Annotated[str, typer.Option(help="local | ray")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (with --engine ray).")] = None,
     detector: DetectorOpt = "auto",
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
     as_json: JsonOpt = False,
 ) -> None:
     """Scan photos into the atlas (incremental, resumable), then assign new faces to people."""
@@ -66,7 +67,7 @@ def scan(
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         _fail(FaceAtlasError(f"no such file or folder: {', '.join(missing)}"), as_json)
-    config = analyzer_from_options(detector).config
+    config = analyzer_from_options(detector, embedder=embedder).config
     n_workers = workers or os.cpu_count() or 1
     run_engine = _engine(engine, address)
     with _open(db) as atlas, progress_bar(None, "scanning", show_progress(as_json)) as advance:

@@ -15,13 +15,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on 
 DetectorOpt = Annotated[
     str, typer.Option("--detector", help="auto | blazeface-full | blazeface-short | dlib-hog | dlib-mmod")
 ]
+EmbedderOpt = Annotated[
+    str, typer.Option("--embedder", help="dlib-resnet-onnx (fast, default) | dlib-resnet (dlib itself, the reference)")
+]
 DbOpt = Annotated[
     Path | None, typer.Option("--db", help="Atlas database (default: $FACEATLAS_DB or the user data dir).")
 ]
 
 
-def analyzer_from_options(detector: str = "auto", flip_tta: bool = False) -> FaceAnalyzer:
-    config = AnalyzerConfig(detector=replace(DetectorConfig(), model=detector), flip_tta=flip_tta)
+def analyzer_from_options(
+    detector: str = "auto", flip_tta: bool = False, embedder: str = "dlib-resnet-onnx"
+) -> FaceAnalyzer:
+    config = AnalyzerConfig(detector=replace(DetectorConfig(), model=detector), flip_tta=flip_tta, embedder=embedder)
     return FaceAnalyzer(config)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from faceatlas.cli.common import DetectorOpt, JsonOpt, analyzer_from_options
+from faceatlas.cli.common import DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options
 from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress
 
 app = typer.Typer(help="Evaluations on labelled data.", no_args_is_help=True)
@@ -23,6 +23,7 @@ def pairs(
     threshold: Annotated[float | None, typer.Option(help="Distance threshold (default 0.6).")] = None,
     detector: DetectorOpt = "auto",
     flip_tta: Annotated[bool, typer.Option("--flip-tta")] = False,
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
     as_json: JsonOpt = False,
 ) -> None:
     """Verification accuracy, best threshold, ROC AUC and TAR at FAR 1e-2 / 1e-3 on labelled pairs."""
@@ -33,7 +34,7 @@ def pairs(
     n_images = len({p for a, b, _ in items for p in (a, b)})
     with progress_bar(n_images, "embedding", show_progress(as_json)) as advance:
         report = evaluate_pairs(
-            items, analyzer_from_options(detector, flip_tta), threshold or DEFAULT_THRESHOLD, advance
+            items, analyzer_from_options(detector, flip_tta, embedder), threshold or DEFAULT_THRESHOLD, advance
         )
     data = report.to_dict()
     if plot:

@@ -8,7 +8,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from faceatlas.cli.common import DetectorOpt, JsonOpt, analyzer_from_options
+from faceatlas.cli.common import DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options
 from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
 from faceatlas.io import iter_image_files, open_image
@@ -53,13 +53,14 @@ def analyze(
     flip_tta: Annotated[
         bool, typer.Option("--flip-tta", help="Average the embedding with the mirrored face's.")
     ] = False,
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
     as_json: JsonOpt = False,
 ) -> None:
     """Faces with landmarks, head pose, quality (and embeddings)."""
     from faceatlas.samples import sample_images
     from faceatlas.viz import draw_faces
 
-    analyzer = analyzer_from_options(detector, flip_tta=flip_tta)
+    analyzer = analyzer_from_options(detector, flip_tta=flip_tta, embedder=embedder)
     files = list(iter_image_files(paths or sample_images()))
     results = []
     if draw:
@@ -88,12 +89,13 @@ def verify(
     image_b: Annotated[Path, typer.Argument(help="Second image.")],
     threshold: Annotated[float | None, typer.Option(help="Distance threshold (default 0.6).")] = None,
     detector: DetectorOpt = "auto",
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
     as_json: JsonOpt = False,
 ) -> None:
     """Same person? Exit code 0: same, 1: different, 2: error (e.g. no face)."""
     from faceatlas.identity.verify import verify_embeddings
 
-    analyzer = analyzer_from_options(detector)
+    analyzer = analyzer_from_options(detector, embedder=embedder)
     try:
         vecs = []
         for path in (image_a, image_b):
@@ -123,10 +125,11 @@ def embed(
     paths: Annotated[list[Path], typer.Argument(help="Images or folders (walked recursively).")],
     out: Annotated[Path, typer.Option("--out", help="Write embeddings to this .npz file.")] = Path("embeddings.npz"),
     detector: DetectorOpt = "auto",
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
     as_json: JsonOpt = False,
 ) -> None:
     """Embeddings of every face into an .npz (arrays: embeddings, images, boxes, quality)."""
-    analyzer = analyzer_from_options(detector)
+    analyzer = analyzer_from_options(detector, embedder=embedder)
     files = list(iter_image_files(paths))
     vecs, names, boxes, quality, errors = [], [], [], [], []
     with progress_bar(len(files), "embed", show_progress(as_json)) as advance:

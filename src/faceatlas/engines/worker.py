@@ -35,6 +35,7 @@ def init_worker(config: AnalyzerConfig, single_thread: bool = True) -> None:
 
         cv2.setNumThreads(1)
         os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ["FACEATLAS_THREADS"] = "1"
     _ANALYZER = FaceAnalyzer(config)
 
 

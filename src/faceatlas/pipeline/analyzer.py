@@ -32,7 +32,7 @@ class AnalyzerConfig:
 
     detector: DetectorConfig = DetectorConfig()
     landmarker: str = "dlib-68pt"
-    embedder: str = "dlib-resnet"
+    embedder: str = "dlib-resnet-onnx"  # "dlib-resnet" runs dlib itself (the reference; same outputs)
     flip_tta: bool = False
 
 

@@ -1,0 +1,58 @@
+"""dlib's ResNet face descriptor rebuilt as an ONNX graph and run batched with ONNX Runtime:
+the same weights (read from the same checksummed .dat file) and the same outputs as dlib to ~1e-6,
+several times faster on CPU. See :mod:`faceatlas.models.dlib_dnn` for the conversion."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from faceatlas.models.dlib_resnet import WEIGHTS
+from faceatlas.models.registry import ModelSpec, register
+
+
+class OnnxResnetEmbedder:
+    name = "dlib-resnet-onnx"
+    version = "v1"
+    dim = 128
+    chip_size = 150
+    chip_padding = 0.25
+    batch = 16
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        from faceatlas.models.dlib_dnn import read_dlib_resnet, to_onnx
+
+        options = ort.SessionOptions()
+        threads = threads or int(os.environ.get("FACEATLAS_THREADS", "0") or 0)
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        model = to_onnx(read_dlib_resnet(path))
+        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+    def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
+        if not chips:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = []
+        for start in range(0, len(chips), self.batch):
+            x = np.stack(chips[start : start + self.batch]).astype(np.float32).transpose(0, 3, 1, 2)
+            out.append(self._session.run(None, {"chips": np.ascontiguousarray(x)})[0])
+        return np.concatenate(out).astype(np.float32)
+
+
+SPEC = register(
+    ModelSpec(
+        name="dlib-resnet-onnx",
+        kind="embedder",
+        version="v1",
+        description="dlib ResNet-29 128-D descriptor as ONNX (same weights and outputs, batched, faster)",
+        runtime="onnxruntime",
+        weights=(WEIGHTS,),
+        factory=lambda paths: OnnxResnetEmbedder(paths[WEIGHTS.filename]),
+    )
+)
