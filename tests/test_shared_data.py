@@ -69,18 +69,10 @@ def test_naming_from_captions_benchmark(shared_data, tmp_path):
 
 
 def test_active_questions_need_half_the_answers(shared_data):
-    import numpy as np
+    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_embeddings
 
-    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_photos
-
-    vecs, ids = [], []
-    for path, ident in labelled_photos(shared_data):
-        faces = faceatlas.analyze(path)
-        if faces:
-            vecs.append(faces[0].embedding)
-            ids.append(ident)
-    _, truth = np.unique(ids, return_inverse=True)
-    curve = active_curve(np.stack(vecs), truth, 60, random_runs=5)
+    x, truth = labelled_embeddings(shared_data)
+    curve = active_curve(x, truth, 60, random_runs=5)
     active, rand = answers_to_reach(curve["active"], 0.95), answers_to_reach(curve["random"], 0.95)
     assert active is not None and (rand is None or active <= rand / 2), (active, rand)
 

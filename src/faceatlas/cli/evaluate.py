@@ -13,6 +13,19 @@ from faceatlas.cli.output import emit_json, out_console, progress_bar, show_prog
 app = typer.Typer(help="Evaluations on labelled data.", no_args_is_help=True)
 
 
+def _print_rows(rows: list[dict], as_json: bool) -> None:
+    """Rows of figures as JSON or as a table."""
+    if as_json:
+        emit_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(*rows[0].keys())
+    for r in rows:
+        table.add_row(*(str(v) for v in r.values()))
+    out_console.print(table)
+
+
 @app.command("pairs")
 def pairs(
     csv_path: Annotated[Path, typer.Argument(help="CSV with columns file_x,file_y,Decision (Yes/No).")],
@@ -56,15 +69,7 @@ def detection(
     from faceatlas.eval.detection import run
 
     rows = [s.to_dict() for s in run(data_root, configs)]
-    if as_json:
-        emit_json(rows)
-        return
-    from rich.table import Table
-
-    table = Table(*rows[0].keys())
-    for r in rows:
-        table.add_row(*(str(v) for v in r.values()))
-    out_console.print(table)
+    _print_rows(rows, as_json)
 
 
 @app.command("calibrate")
@@ -105,15 +110,7 @@ def clusters(
     from faceatlas.eval.clusters import evaluate
 
     rows = [s.to_dict() for s in evaluate(root)]
-    if as_json:
-        emit_json(rows)
-        return
-    from rich.table import Table
-
-    table = Table(*rows[0].keys())
-    for r in rows:
-        table.add_row(*(str(v) for v in r.values()))
-    out_console.print(table)
+    _print_rows(rows, as_json)
 
 
 @app.command("naming")
@@ -150,22 +147,12 @@ def active(
     as_json: JsonOpt = False,
 ) -> None:
     """Identification accuracy after N answers: faceatlas's questions vs random questions."""
-    import numpy as np
+    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_embeddings
 
-    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_photos
-    from faceatlas.pipeline import FaceAnalyzer
-
-    analyzer = FaceAnalyzer()
-    vecs, ids = [], []
-    for path, ident in labelled_photos(data_root):
-        faces = analyzer.analyze(path)
-        if faces:
-            vecs.append(faces[0].embedding)
-            ids.append(ident)
-    _, truth = np.unique(ids, return_inverse=True)
-    curve = active_curve(np.stack(vecs), truth, steps, runs)
+    x, truth = labelled_embeddings(data_root)
+    curve = active_curve(x, truth, steps, runs)
     report = {
-        "faces": len(vecs),
+        "faces": len(x),
         "identities": int(truth.max() + 1),
         "target": target,
         "answers_active": answers_to_reach(curve["active"], target),

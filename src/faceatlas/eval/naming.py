@@ -117,6 +117,19 @@ def labelled_photos(data_root: Path) -> list[tuple[Path, str]]:
     return out
 
 
+def labelled_embeddings(data_root: Path, analyzer: FaceAnalyzer | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Embedding of the largest face of every labelled photo, and an integer identity per face."""
+    analyzer = analyzer or FaceAnalyzer()
+    vecs, ids = [], []
+    for path, ident in labelled_photos(data_root):
+        faces = analyzer.analyze(path)
+        if faces:
+            vecs.append(faces[0].embedding)
+            ids.append(ident)
+    _, truth = np.unique(ids, return_inverse=True)
+    return np.stack(vecs), truth
+
+
 def _names_for(identities: list[str], seed: int) -> dict[str, str]:
     rng = random.Random(seed)
     combos = [f"{f} {last}" for f in FIRST for last in LAST]
