@@ -145,3 +145,19 @@ def test_walk_finds_images_sorted_and_skips_hidden(tmp_path):
         (tmp_path / p).write_bytes(b"x")
     found = [p.relative_to(tmp_path).as_posix() for p in iter_image_files([tmp_path])]
     assert found == ["a.jpg", "b/c.PNG"]
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_heic_and_avif(astronaut, tmp_path, fmt):
+    from faceatlas.io.images import HEIF_SUPPORTED
+
+    if not HEIF_SUPPORTED:
+        pytest.skip("pillow-heif is not installed")
+    path = tmp_path / f"photo.{fmt.lower()}"
+    try:
+        Image.fromarray(astronaut).save(path, format=fmt, quality=85)
+    except (KeyError, OSError, ValueError) as exc:
+        pytest.skip(f"this pillow-heif build cannot encode {fmt}: {exc}")
+    full = open_image(path).full()
+    assert full.shape == astronaut.shape
+    assert np.abs(full.astype(int) - astronaut.astype(int)).mean() < 20

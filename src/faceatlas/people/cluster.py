@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from faceatlas.index.knn import knn
@@ -98,7 +100,9 @@ class FaceClusterer:
         self.min_cluster_size = min_cluster_size
 
     def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in self.__init__.__code__.co_varnames[1 : self.__init__.__code__.co_argcount]}
+        """The constructor's parameters and their values (scikit-learn's estimator protocol)."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
 
     def set_params(self, **params) -> FaceClusterer:
         for key, value in params.items():
@@ -150,9 +154,7 @@ class FaceClusterer:
             if label in first:
                 ra, rb = uf.find(first[label]), uf.find(i)
                 if ra != rb:
-                    photos = uf.photos[ra] & uf.photos[rb]
                     uf.union(ra, rb)  # the user's word beats the same-photo rule
-                    del photos
             else:
                 first[label] = i
 
