@@ -43,7 +43,8 @@ def world(tmp_path_factory):
 
 @pytest.fixture()
 def client(world):
-    app = create_app(ServiceSettings(db=world["db"], roots=(world["album"],)))
+    # analysis in threads here (fast start); the load test below runs the default worker processes
+    app = create_app(ServiceSettings(db=world["db"], roots=(world["album"],), analysis_processes=0))
     with TestClient(app) as c:
         yield c
 
@@ -108,7 +109,7 @@ def test_errors_are_json_with_status(client):
 
 
 def test_upload_and_pixel_limits(world):
-    app = create_app(ServiceSettings(db=world["db"], max_upload_bytes=50_000, max_pixels=200_000))
+    app = create_app(ServiceSettings(db=world["db"], max_upload_bytes=50_000, max_pixels=200_000, analysis_processes=0))
     with TestClient(app) as c:
         big = jpeg(np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8))
         r = c.post("/v1/detect", files={"image": ("big.jpg", big)})
@@ -197,7 +198,7 @@ def test_no_roots_means_no_server_side_scans(world):
 
 def test_load_verify_and_search_50_clients(world):
     """50 concurrent clients against a live server on loopback; bounded in count and time."""
-    app = create_app(ServiceSettings(db=world["db"]))
+    app = create_app(ServiceSettings(db=world["db"], analysis_processes=2))
     a, b = jpeg(astronaut()), jpeg(hopper())
     latencies: list[float] = []
     errors: list[str] = []

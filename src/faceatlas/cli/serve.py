@@ -24,6 +24,7 @@ def serve(
     require_keys: Annotated[bool, typer.Option("--require-keys", help="Ask for keys even on loopback.")] = False,
     max_upload_mb: Annotated[int, typer.Option(help="Largest accepted upload.")] = 20,
     timeout: Annotated[float, typer.Option(help="Seconds before a request is abandoned.")] = 60.0,
+    processes: Annotated[int, typer.Option(help="Analysis worker processes (default: one per core; 0: threads).")] = -1,
 ) -> None:
     """Serve the REST API (/v1, OpenAPI at /docs) and the people web page (/)."""
     import uvicorn
@@ -39,6 +40,10 @@ def serve(
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         request_timeout_s=timeout,
     )
+    if processes >= 0:
+        from dataclasses import replace
+
+        settings = replace(settings, analysis_processes=processes)
     if settings.keys_required:
         with Atlas(settings.db) as atlas:
             if not [k for k in atlas.keys.list() if not k.revoked]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from faceatlas.engines.plan import is_within
 from faceatlas.errors import NoFaceError, StoreError
 from faceatlas.identity.verify import verify_embeddings
 from faceatlas.index.search import search_embedding
-from faceatlas.io.images import ImageLimits, open_image
+from faceatlas.io.images import ImageLimits
 from faceatlas.io.thumbnails import ThumbnailCache
 from faceatlas.people import corrections
 from faceatlas.service.deps import get_atlas, require_admin, require_read, settings_of
@@ -50,12 +51,9 @@ async def _analyze(request: Request, fields: tuple[str, ...]) -> dict:
     settings = settings_of(request)
     raw = await images_from_request(request, fields, settings.max_upload_bytes)
     limits = ImageLimits(max_pixels=settings.max_pixels, max_bytes=settings.max_upload_bytes)
-    analyzer = request.app.state.analyzer
-
-    def work() -> dict:
-        return {name: analyzer.analyze(open_image(data, limits, name=name)) for name, data in raw.items()}
-
-    return await request.app.state.gate.run(work)
+    gate, analyzer = request.app.state.gate, request.app.state.analyzer
+    found = await asyncio.gather(*(gate.analyze(analyzer, data, limits, name) for name, data in raw.items()))
+    return dict(zip(raw, found))
 
 
 def _largest(faces: list, field_name: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -42,14 +43,23 @@ class IndexCache:
 
 def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) -> FastAPI:
     Atlas(settings.db).close()  # create / migrate before serving
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.gate.close()
+
     app = FastAPI(
         title="faceatlas",
         version=__version__,
+        lifespan=lifespan,
         description="Offline face identity: detect, analyze, verify, search, and the people of an atlas.",
     )
     app.state.settings = settings
     app.state.analyzer = analyzer or FaceAnalyzer()
-    app.state.gate = HeavyGate(settings.heavy_concurrency, settings.heavy_queue, settings.request_timeout_s)
+    app.state.gate = HeavyGate(
+        settings.heavy_concurrency, settings.heavy_queue, settings.request_timeout_s, settings.analysis_processes
+    )
     app.state.jobs = JobRunner(settings.db, list(settings.roots))
     app.state.index_for = IndexCache()
     install_handlers(app)

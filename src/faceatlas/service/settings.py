@@ -29,6 +29,7 @@ class ServiceSettings:
     request_timeout_s: float = 60.0
     heavy_concurrency: int = field(default_factory=lambda: os.cpu_count() or 2)
     heavy_queue: int = 256  # heavy requests allowed to wait for a slot; more get 503
+    analysis_processes: int = field(default_factory=lambda: os.cpu_count() or 2)  # 0: threads in-process
 
     @property
     def keys_required(self) -> bool:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from faceatlas.index.search import search_embedding
-from faceatlas.io.images import ImageLimits, open_image
+from faceatlas.io.images import ImageLimits
 from faceatlas.service.deps import get_atlas, require_read, settings_of
 from faceatlas.service.errors import ApiError
 from faceatlas.service.uploads import read_upload
@@ -66,12 +66,10 @@ async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depend
     settings = settings_of(request)
     data = await read_upload(image, settings.max_upload_bytes)
     limits = ImageLimits(max_pixels=settings.max_pixels, max_bytes=settings.max_upload_bytes)
-    analyzer = request.app.state.analyzer
     error, result = None, None
     try:
-        faces = await request.app.state.gate.run(
-            lambda: analyzer.analyze(open_image(data, limits, name=image.filename))
-        )
+        analyzer = request.app.state.analyzer
+        faces = await request.app.state.gate.analyze(analyzer, data, limits, image.filename or "upload")
         if not faces:
             error = "No face found in that photo."
         else:
