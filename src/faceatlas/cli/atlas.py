@@ -84,6 +84,7 @@ def scan(
             atlas, roots, config, n_workers, progress=advance, on_plan=on_plan, on_error=on_error, engine=run_engine
         )
         rows = _people_rows(atlas, limit_faces=None if as_json else 3)
+        alone = [f for f in atlas.faces.live() if f.person_id is None]
     data = summary.to_dict()
     data["db"] = str(db_path(db))
     if as_json:
@@ -96,11 +97,14 @@ def scan(
         f"{len(summary.failed)} failed, {summary.vanished} vanished; {summary.faces_added} faces added; "
         f"[bold]{summary.people}[/bold] people ({summary.seconds:.1f} s) → {data['db']}"
     )
-    if summary.assignment.get("unassigned"):
-        out_console.print(
-            f"{summary.assignment['unassigned']} faces not grouped yet (a person needs at least two good photos)"
-        )
-    _print_people(rows)
+    if rows:
+        _print_people(rows)
+    if alone:
+        out_console.print(f"{len(alone)} faces not in a person yet (a person needs two good photos):")
+        for face in alone[:10]:
+            out_console.print(f"  face {face.id:>6}  q={face.quality or 0:.2f}  {face.image_path}", highlight=False)
+        if len(alone) > 10:
+            out_console.print(f"  … and {len(alone) - 10} more (faceatlas review)")
 
 
 def _engine(name: str, address: str | None):
