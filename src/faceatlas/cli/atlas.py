@@ -213,15 +213,20 @@ def person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         out_console.print(f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {f['image']}", highlight=False)
 
 
+def _change(db: Path | None, action, *args):
+    """Run one correction on the atlas; a refused one prints its reason and exits with 2."""
+    with _open(db) as atlas:
+        try:
+            return action(atlas, *args)
+        except FaceAtlasError as exc:
+            _fail(exc, False)
+
+
 def name(person_id: int, new_name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt = None) -> None:
     """Name a person (kept across re-clustering and scans)."""
     from faceatlas.people.corrections import name_person
 
-    with _open(db) as atlas:
-        try:
-            name_person(atlas, person_id, new_name)
-        except FaceAtlasError as exc:
-            _fail(exc, False)
+    _change(db, name_person, person_id, new_name)
     out_console.print(f"person {person_id} is now {new_name!r}")
 
 
@@ -229,11 +234,7 @@ def merge(keep: int, other: int, db: DbOpt = None) -> None:
     """Merge person OTHER into person KEEP."""
     from faceatlas.people.corrections import merge_people
 
-    with _open(db) as atlas:
-        try:
-            merge_people(atlas, keep, other)
-        except FaceAtlasError as exc:
-            _fail(exc, False)
+    _change(db, merge_people, keep, other)
     out_console.print(f"merged person {other} into {keep}")
 
 
@@ -241,11 +242,7 @@ def move(face_id: int, person_id: int, db: DbOpt = None) -> None:
     """Move a face to a person (a confirmed assignment)."""
     from faceatlas.people.corrections import move_face
 
-    with _open(db) as atlas:
-        try:
-            move_face(atlas, face_id, person_id)
-        except FaceAtlasError as exc:
-            _fail(exc, False)
+    _change(db, move_face, face_id, person_id)
     out_console.print(f"face {face_id} → person {person_id}")
 
 
@@ -253,11 +250,7 @@ def reject(face_id: int, db: DbOpt = None) -> None:
     """ "Not this person": take the face out of its person, for good."""
     from faceatlas.people.corrections import reject_face
 
-    with _open(db) as atlas:
-        try:
-            left = reject_face(atlas, face_id)
-        except FaceAtlasError as exc:
-            _fail(exc, False)
+    left = _change(db, reject_face, face_id)
     out_console.print(f"face {face_id} is not person {left}" if left else f"face {face_id} had no person")
 
 

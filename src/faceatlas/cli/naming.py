@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from faceatlas.cli.atlas import _fail, _open
+from faceatlas.cli.atlas import _change, _fail, _open
 from faceatlas.cli.common import DbOpt, JsonOpt
 from faceatlas.cli.output import emit_json, out_console
 from faceatlas.errors import FaceAtlasError
@@ -108,9 +108,5 @@ def label(face_id: int, name: Annotated[str, typer.Argument(metavar="NAME")], db
     """Answer a question: this face is NAME (a confirmed label; the person is created if new)."""
     from faceatlas.people.labeling import answer
 
-    with _open(db) as atlas:
-        try:
-            person = answer(atlas, face_id, name)
-        except FaceAtlasError as exc:
-            _fail(exc, False)
+    person = _change(db, answer, face_id, name)
     out_console.print(f"face {face_id} is {name} (person {person})")

@@ -40,26 +40,19 @@ class ScanSummary:
 def commit_result(atlas: Atlas, res: WorkResult) -> int:
     """Store one analysed file atomically; returns the number of faces stored."""
     with atlas.transaction():
-        if res.error is not None:
-            atlas.images.upsert(
-                res.item.path,
-                size=res.item.size,
-                mtime_ns=res.item.mtime_ns,
-                sha256=res.sha256,
-                status="failed",
-                error=res.error,
-            )
-            return 0
         image_id = atlas.images.upsert(
             res.item.path,
             size=res.item.size,
             mtime_ns=res.item.mtime_ns,
             sha256=res.sha256,
-            status="done",
+            status="failed" if res.error is not None else "done",
+            error=res.error,
             width=res.width,
             height=res.height,
             model=res.model,
         )
+        if res.error is not None:
+            return 0  # faces from an earlier, readable version stay out of sight (status failed)
         atlas.faces.replace_for_image(image_id, res.faces)
         if res.caption:
             atlas.images.set_caption(image_id, *res.caption)
