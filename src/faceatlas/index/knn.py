@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 EXACT_LIMIT = 50_000
+GRAPH_HNSW_LIMIT = 200_000  # all-points kNN graphs above this use HNSW (IVF cost grows ~n² there)
 
 
 def build_faiss(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT, nprobe: int | None = None):
@@ -36,13 +37,22 @@ def knn(
     vectors: np.ndarray, k: int, queries: np.ndarray | None = None, exact_limit: int = EXACT_LIMIT
 ) -> tuple[np.ndarray, np.ndarray]:
     """(distances, indices) of the ``k`` nearest rows of ``vectors`` for each query (default: each row
-    itself, self included). Euclidean distances; missing neighbours have index -1 and distance inf."""
+    itself, self included). Euclidean distances; missing neighbours have index -1 and distance inf.
+    Exact up to ``exact_limit`` rows, IVF above; a whole-set graph above 200k rows uses HNSW."""
     x = np.ascontiguousarray(vectors, dtype=np.float32)
     q = x if queries is None else np.ascontiguousarray(queries, dtype=np.float32)
     if len(x) == 0 or len(q) == 0:
         return np.zeros((len(q), 0)), np.zeros((len(q), 0), dtype=np.int64)
     k = min(k, len(x))
-    index = build_faiss(x, exact_limit)
+    if queries is None and len(x) > GRAPH_HNSW_LIMIT:
+        import faiss
+
+        index = faiss.IndexHNSWFlat(x.shape[1], 16)
+        index.hnsw.efConstruction = 40
+        index.add(x)
+        index.hnsw.efSearch = 64
+    else:
+        index = build_faiss(x, exact_limit)
     d2, idx = index.search(q, k)
     d = np.sqrt(np.maximum(d2, 0)).astype(np.float64)
     d[idx < 0] = np.inf
