@@ -105,3 +105,15 @@ def test_face_index_persists_and_rebuilds_when_stale(tmp_path):
         assert FaceIndex.open(atlas).size == 6  # stale: rebuilt
         atlas.sidecar(".faiss").write_bytes(b"garbage")
         assert FaceIndex.open(atlas).size == 6  # unreadable: rebuilt
+
+
+def test_large_graphs_use_hnsw(monkeypatch):
+    import importlib
+
+    knn_module = importlib.import_module("faceatlas.index.knn")
+    monkeypatch.setattr(knn_module, "GRAPH_HNSW_LIMIT", 100)
+    x, y = identities(60, 5)
+    d, idx = knn_module.knn(x, 5)
+    assert (idx[:, 0] == np.arange(len(x))).mean() > 0.95
+    assert (y[idx[:, 1]] == y).mean() > 0.95  # the nearest other face is the same person
+    assert score("fa", y, FaceClusterer().fit_predict(x)).bcubed_f > 0.95
