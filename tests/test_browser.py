@@ -77,6 +77,17 @@ def test_rename_person_in_the_browser(browser, tmp_path):
             ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#people-grid"), "Eileen Collins")
         )
         browser.save_screenshot(str(shots / "people.png"))
+        browser.get(server.url + "/review")  # answer the first question the review page asks
+        form = WebDriverWait(browser, 30).until(ec.presence_of_element_located((By.CSS_SELECTOR, "form.label-form")))
+        face_id = int(form.get_attribute("data-face-id"))
+        field = form.find_element(By.CSS_SELECTOR, "input")
+        field.clear()
+        field.send_keys("Grace Hopper")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(browser, 30).until(ec.text_to_be_present_in_element((By.ID, "toast"), "Thanks"))
+        browser.save_screenshot(str(shots / "review.png"))
     assert (shots / "people.png").stat().st_size > 10_000
     with Atlas(db) as atlas:
         assert "Eileen Collins" in {p.name for p in atlas.people.all()}
+        answered = atlas.faces.get(face_id)
+        assert atlas.people.get(answered.person_id).name == "Grace Hopper" and answered.source == "user"

@@ -250,6 +250,8 @@ def test_web_pages_render(client):
     res = client.post("/search", files={"image": ("q.jpg", jpeg(astronaut()))})
     assert res.status_code == 200 and "Match" in res.text
     assert client.get("/static/style.css").status_code == 200
+    review = client.get("/review")
+    assert review.status_code == 200 and "Review" in review.text
 
 
 def test_review_queue_and_label_endpoints(client):

@@ -77,3 +77,16 @@ async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depend
     except Exception as exc:  # shown on the page, not a stack trace
         error = getattr(exc, "reason", None) or str(exc)
     return templates.TemplateResponse(request, "search.html", {"title": "Search", "result": result, "error": error})
+
+
+@router.get("/review", response_class=HTMLResponse, dependencies=[Depends(require_read)])
+def review_page(request: Request, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
+    from faceatlas.people.labeling import review_queue
+
+    items = review_queue(atlas, 24)
+    for it in items:
+        if it["kind"] == "name":
+            faces = atlas.faces.of_person(it["person_id"])
+            it["cover"] = faces[0].id if faces else None
+    items = [it for it in items if it["kind"] != "name" or it["cover"] is not None]
+    return templates.TemplateResponse(request, "review.html", {"title": "Review", "items": items, "view": "review"})

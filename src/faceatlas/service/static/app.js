@@ -40,6 +40,17 @@
     await call("POST", `/v1/faces/${s.dataset.faceId}/move`, { person_id: parseInt(s.value, 10) });
     s.closest(".face-card").remove(); toast("Moved");
   }));
+  document.querySelectorAll("form.label-form").forEach((f) => f.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const name = f.querySelector("input").value.trim();
+    if (!name) return;
+    await call("POST", `/v1/faces/${f.dataset.faceId}/label`, { name });
+    f.closest(".face-card").remove(); toast("Thanks — " + name);
+  }));
+  document.querySelectorAll("button.accept-name").forEach((b) => b.addEventListener("click", async () => {
+    await call("PATCH", `/v1/people/${b.dataset.personId}`, { name: b.dataset.name });
+    b.closest(".face-card").remove(); toast("Named " + b.dataset.name);
+  }));
   const keyForm = document.getElementById("key-form");
   if (keyForm) keyForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
