@@ -120,6 +120,8 @@ def _assemble(layers: list[tuple[str, object]]) -> DlibResNet:
         c1, c2 = _fold(layers[i][1], layers[i + 1][1]), _fold(layers[i + 3][1], layers[i + 4][1])
         i += 5
         down = names[i] == "avg_pool_2"
+        if down and layers[i][1] != (2, 2, 0):
+            raise ValueError(f"expected a 2x2 stride-2 average pool in a down-sampling block, got {layers[i][1]}")
         i += 2 if down else 1  # (avg_pool,) add_prev
         if names[i] != "relu_":
             raise ValueError(f"expected relu after a residual add at {i}, found {names[i]}")
