@@ -70,18 +70,14 @@ def scan(
     config = analyzer_from_options(detector, embedder=embedder).config
     n_workers = workers or os.cpu_count() or 1
     run_engine = _engine(engine, address)
-    with _open(db) as atlas, progress_bar(None, "scanning", show_progress(as_json)) as advance:
-        state: dict = {}
-
-        def on_plan(n: int) -> None:
-            state["total"] = n
+    with _open(db) as atlas, progress_bar(None, "scanning", show_progress(as_json)) as bar:
 
         def on_error(path: str, reason: str) -> None:
             if not as_json:
                 warn(f"{path}: {reason}")
 
         summary = run_scan(
-            atlas, roots, config, n_workers, progress=advance, on_plan=on_plan, on_error=on_error, engine=run_engine
+            atlas, roots, config, n_workers, progress=bar, on_plan=bar.set_total, on_error=on_error, engine=run_engine
         )
         rows = _people_rows(atlas, limit_faces=None if as_json else 3)
         alone = [f for f in atlas.faces.live() if f.person_id is None]

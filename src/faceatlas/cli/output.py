@@ -33,11 +33,26 @@ def show_progress(as_json: bool) -> bool:
     return not as_json and sys.stderr.isatty()
 
 
+class Bar:
+    """What ``progress_bar`` yields: call it to advance; ``set_total`` once the work is known."""
+
+    def __init__(self, progress: Any = None, task: Any = None) -> None:
+        self._progress, self._task = progress, task
+
+    def __call__(self, n: int = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+
+    def set_total(self, total: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
+
 @contextmanager
-def progress_bar(total: int | None, label: str, enabled: bool) -> Iterator[Any]:
-    """Yields ``advance(n=1)``; draws a rich progress bar on stderr when ``enabled``."""
+def progress_bar(total: int | None, label: str, enabled: bool) -> Iterator[Bar]:
+    """Yields a :class:`Bar`; draws a rich progress bar on stderr when ``enabled``."""
     if not enabled:
-        yield lambda n=1: None
+        yield Bar()
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -49,8 +64,7 @@ def progress_bar(total: int | None, label: str, enabled: bool) -> Iterator[Any]:
         console=err_console,
         transient=True,
     ) as prog:
-        task = prog.add_task(label, total=total)
-        yield lambda n=1: prog.advance(task, n)
+        yield Bar(prog, prog.add_task(label, total=total))
 
 
 def warn(message: str) -> None:
