@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -10,10 +9,6 @@ import numpy as np
 
 from faceatlas.index.knn import EXACT_LIMIT, build_faiss
 from faceatlas.store import Atlas
-
-
-def _fingerprint(ids: np.ndarray) -> str:
-    return hashlib.sha1(np.ascontiguousarray(ids, dtype=np.int64).tobytes()).hexdigest()
 
 
 class FaceIndex:
@@ -37,21 +32,20 @@ class FaceIndex:
         import faiss
 
         path, meta_path = atlas.sidecar(".faiss"), atlas.sidecar(".faiss.json")
-        ids, vectors = atlas.faces.embeddings()
-        fingerprint = _fingerprint(ids)
+        fingerprint = atlas.faces.fingerprint()
         if path.is_file() and meta_path.is_file():
             try:
-                meta = json.loads(meta_path.read_text())
-                if meta.get("fingerprint") == fingerprint and meta.get("count") == len(ids):
-                    return cls(faiss.read_index(str(path)), ids)
+                if json.loads(meta_path.read_text()).get("fingerprint") == fingerprint:
+                    return cls(faiss.read_index(str(path)), atlas.faces.live_ids())
             except (ValueError, RuntimeError, OSError):
                 pass  # unreadable: rebuild below
+        ids, vectors = atlas.faces.embeddings()
         index = cls(build_faiss(vectors, exact_limit) if len(ids) else None, ids)
         if len(ids):
             index.save(path, meta_path, fingerprint)
         return index
 
-    def save(self, path: Path, meta_path: Path, fingerprint: str) -> None:
+    def save(self, path: Path, meta_path: Path, fingerprint: list[float]) -> None:
         import faiss
 
         tmp = path.with_suffix(path.suffix + ".tmp")

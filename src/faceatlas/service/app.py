@@ -29,12 +29,7 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def __call__(self, atlas: Atlas) -> FaceIndex:
-        key = tuple(
-            atlas.conn.execute(
-                "SELECT COUNT(*), MAX(f.id), TOTAL(f.id) FROM faces f JOIN images i ON i.id = f.image_id "
-                "WHERE i.status = 'done'"
-            ).fetchone()
-        )
+        key = tuple(atlas.faces.fingerprint())
         with self._lock:
             if key != self._key or self._index is None:
                 self._index, self._key = FaceIndex.open(atlas), key

@@ -95,6 +95,21 @@ class FaceTable:
         vecs = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         return ids, vecs
 
+    def fingerprint(self) -> list[float]:
+        """(count, max id, sum of ids, last scan time) of the live faces: changes whenever the set of
+        faces does — the scan time too, as SQLite may reuse the id of a deleted last row."""
+        row = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(MAX(f.id), 0), TOTAL(f.id), COALESCE(MAX(i.scanned_at), 0) "
+            "FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done'"
+        ).fetchone()
+        return [row[0], row[1], row[2], row[3]]
+
+    def live_ids(self) -> np.ndarray:
+        rows = self.conn.execute(
+            "SELECT f.id FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done' ORDER BY f.id"
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
     def count(self) -> int:
         return int(
             self.conn.execute(
