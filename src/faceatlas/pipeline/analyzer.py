@@ -63,10 +63,8 @@ class FaceAnalyzer:
             return result.detections
         out = []
         for d in result.detections:
-            corners = np.array([[d.bbox.x1, d.bbox.y1], [d.bbox.x2, d.bbox.y2]], dtype=np.float32)
-            back = unrotate_points(corners, result.rotation, image.size)
             kp = None if d.keypoints is None else unrotate_points(d.keypoints, result.rotation, image.size)
-            out.append(Detection(_box_of(back), d.score, kp, d.detector))
+            out.append(Detection(_unrotate_box(d.bbox, result.rotation, image.size), d.score, kp, d.detector))
         return out
 
     def analyze(self, source: ImageSource | DecodedImage, embed: bool = True) -> list[Face]:
@@ -84,6 +82,12 @@ class FaceAnalyzer:
             return []
         full = image.full()
         rotated: dict[int, np.ndarray] = {0: full}
+
+        def turned(degrees: int) -> np.ndarray:  # the full image turned clockwise, made once per angle
+            if degrees not in rotated:
+                rotated[degrees] = rotate_array(full, degrees)
+            return rotated[degrees]
+
         landmarker = load(self.config.landmarker)
         embedder = load(self.config.embedder) if embed else None
         chip_size = embedder.chip_size if embedder else 150
@@ -93,18 +97,14 @@ class FaceAnalyzer:
         for found in result.detections:
             # Work on the face upright: the image-level retry rotation, plus a per-face quarter turn
             # when the detector's eye keypoints say the face lies on its side.
-            det, turn = _upright(found, result.rotation, image.size, self._quarter_turns(full, found, result.rotation))
-            if turn not in rotated:
-                rotated[turn] = rotate_array(full, turn)
-            work = rotated[turn]
+            extra = self._quarter_turns(turned(result.rotation), found)
+            det, turn = _upright(found, result.rotation, image.size, extra)
+            work = turned(turn)
             pts = landmarker.landmarks(work, landmark_box(det.bbox, det.detector))
             chip = face_chip(work, det.bbox, pts, chip_size, chip_pad)
+            box = _unrotate_box(det.bbox, turn, image.size)
             if turn:
                 pts = unrotate_points(pts, turn, image.size)
-                corners = np.array([[det.bbox.x1, det.bbox.y1], [det.bbox.x2, det.bbox.y2]], dtype=np.float32)
-                box = _box_of(unrotate_points(corners, turn, image.size))
-            else:
-                box = det.bbox
             pts5 = five_points(pts)
             pose = head_pose(pts, image.size) if len(pts) == 68 else None
             faces.append(
@@ -130,16 +130,16 @@ class FaceAnalyzer:
         order = sorted(range(len(faces)), key=lambda i: -faces[i].bbox.area)
         return [(faces[i], chips[i]) for i in order]
 
-    def _quarter_turns(self, full: np.ndarray, det: Detection, rotation: int) -> int:
-        """Extra clockwise turn (0/90/180/270) that makes this face upright. Faces the detector saw
-        upright (eyes level, high score) need none; others are re-detected on a crop turned four ways
-        and the turn with the best score wins. Keypoint-free detectors rely on the image-level retry."""
+    def _quarter_turns(self, work: np.ndarray, det: Detection) -> int:
+        """Extra clockwise turn (0/90/180/270) that makes this face upright; ``work`` is the image in
+        the frame ``det`` was found in. Faces the detector saw upright (eyes level, high score) need
+        none; others are re-detected on a crop turned four ways and the turn with the best score wins.
+        Keypoint-free detectors rely on the image-level retry."""
         if det.keypoints is None or len(det.keypoints) < 2:
             return 0
         dx, dy = det.keypoints[1] - det.keypoints[0]  # subject's right eye -> left eye
         if abs(np.degrees(np.arctan2(dy, dx))) < 30 and det.score >= 0.85:
             return 0
-        work = rotate_array(full, rotation) if rotation else full
         cx, cy = det.bbox.center
         half = max(det.bbox.width, det.bbox.height)
         x1, y1 = int(max(0, cx - half)), int(max(0, cy - half))
@@ -170,13 +170,22 @@ def _upright(det: Detection, rotation: int, size: tuple[int, int], extra: int) -
         return det, rotation
     turn = (rotation + extra) % 360
     # map the detection from the `rotation` frame to the original frame, then into the `turn` frame
-    pts = np.array([[det.bbox.x1, det.bbox.y1], [det.bbox.x2, det.bbox.y2]], dtype=np.float32)
+    pts = _corners(det.bbox)
     kps = det.keypoints
     if rotation:
         pts = unrotate_points(pts, rotation, size)
         kps = unrotate_points(kps, rotation, size)
     pts, kps = rotate_points(pts, turn, size), rotate_points(kps, turn, size)
     return Detection(_box_of(pts), det.score, kps, det.detector), turn
+
+
+def _corners(box: BBox) -> np.ndarray:
+    return np.array([[box.x1, box.y1], [box.x2, box.y2]], dtype=np.float32)
+
+
+def _unrotate_box(box: BBox, degrees: int, size: tuple[int, int]) -> BBox:
+    """A box of the image turned clockwise by ``degrees``, in the original image of ``size``."""
+    return _box_of(unrotate_points(_corners(box), degrees, size)) if degrees % 360 else box
 
 
 def _box_of(points: np.ndarray) -> BBox:
