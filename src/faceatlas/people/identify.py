@@ -61,10 +61,13 @@ def identify(
     return work, conf
 
 
-def question_order(x: np.ndarray, labels: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
-    """Unlabelled faces, most useful question first."""
+def question_order(
+    x: np.ndarray, labels: np.ndarray, threshold: float = DEFAULT_THRESHOLD, confidence: np.ndarray | None = None
+) -> np.ndarray:
+    """Unlabelled faces, most useful question first. ``confidence``: :func:`identify`'s, when the
+    caller has it already."""
     x = np.asarray(x, dtype=np.float64)
-    predicted, conf = identify(x, labels, threshold)
+    conf = identify(x, labels, threshold)[1] if confidence is None else confidence
     open_ = np.nonzero(np.asarray(labels) < 0)[0]
     if len(open_) == 0:
         return open_

@@ -127,8 +127,8 @@ def review_queue(atlas: Atlas, limit: int = 20) -> list[dict]:
     faces, labels = _labels(atlas)
     if faces:
         x = np.stack([f.embedding for f in faces])
-        order = question_order(x, labels)
         predicted, conf = identify(x, labels)
+        order = question_order(x, labels, confidence=conf)
         for i in order[: max(0, limit - len(items))]:
             f = faces[int(i)]
             guess = int(predicted[i]) if predicted[i] >= 0 else f.person_id
