@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -21,26 +22,18 @@ def detect(
 ) -> None:
     """Find faces: boxes, scores and detector keypoints."""
     analyzer = analyzer_from_options(detector)
-    results = []
-    files = list(iter_image_files(paths))
-    with progress_bar(len(files), "detect", show_progress(as_json)) as advance:
-        for path in files:
-            entry: dict = {"image": str(path), "faces": [], "error": None}
-            try:
-                for d in analyzer.detect(path):
-                    entry["faces"].append(
-                        {
-                            "bbox": d.bbox.to_list(),
-                            "score": round(d.score, 4),
-                            "keypoints": None if d.keypoints is None else np.round(d.keypoints, 1).tolist(),
-                        }
-                    )
-            except FaceAtlasError as exc:
-                entry["error"] = str(getattr(exc, "reason", exc))
-                warn(f"{path}: {entry['error']}")
-            results.append(entry)
-            advance()
-    _print(results, as_json)
+
+    def work(path: Path) -> list[dict]:
+        return [
+            {
+                "bbox": d.bbox.to_list(),
+                "score": round(d.score, 4),
+                "keypoints": None if d.keypoints is None else np.round(d.keypoints, 1).tolist(),
+            }
+            for d in analyzer.detect(path)
+        ]
+
+    _print(_each_image(list(iter_image_files(paths)), "detect", as_json, work), as_json)
 
 
 def analyze(
@@ -61,27 +54,19 @@ def analyze(
     from faceatlas.viz import draw_faces
 
     analyzer = analyzer_from_options(detector, flip_tta=flip_tta, embedder=embedder)
-    files = list(iter_image_files(paths or sample_images()))
-    results = []
     if draw:
         draw.mkdir(parents=True, exist_ok=True)
-    with progress_bar(len(files), "analyze", show_progress(as_json)) as advance:
-        for path in files:
-            entry: dict = {"image": str(path), "faces": [], "error": None}
-            try:
-                image = open_image(path, analyzer.limits)
-                faces = analyzer.analyze(image)
-                entry["faces"] = [f.to_dict(embedding=embeddings) for f in faces]
-                if draw:
-                    from PIL import Image
 
-                    Image.fromarray(draw_faces(image.full(), faces)).save(draw / f"{path.stem}.faces.jpg", quality=90)
-            except FaceAtlasError as exc:
-                entry["error"] = str(getattr(exc, "reason", exc))
-                warn(f"{path}: {entry['error']}")
-            results.append(entry)
-            advance()
-    _print(results, as_json)
+    def work(path: Path) -> list[dict]:
+        image = open_image(path, analyzer.limits)
+        faces = analyzer.analyze(image)
+        if draw:
+            from PIL import Image
+
+            Image.fromarray(draw_faces(image.full(), faces)).save(draw / f"{path.stem}.faces.jpg", quality=90)
+        return [f.to_dict(embedding=embeddings) for f in faces]
+
+    _print(_each_image(list(iter_image_files(paths or sample_images())), "analyze", as_json, work), as_json)
 
 
 def verify(
@@ -131,19 +116,19 @@ def embed(
     """Embeddings of every face into an .npz (arrays: embeddings, images, boxes, quality)."""
     analyzer = analyzer_from_options(detector, embedder=embedder)
     files = list(iter_image_files(paths))
-    vecs, names, boxes, quality, errors = [], [], [], [], []
-    with progress_bar(len(files), "embed", show_progress(as_json)) as advance:
-        for path in files:
-            try:
-                for face in analyzer.analyze(path):
-                    vecs.append(face.embedding)
-                    names.append(str(path))
-                    boxes.append(face.bbox.to_list())
-                    quality.append(face.quality)
-            except FaceAtlasError as exc:
-                errors.append({"image": str(path), "error": str(getattr(exc, "reason", exc))})
-                warn(f"{path}: {errors[-1]['error']}")
-            advance()
+    vecs, names, boxes, quality = [], [], [], []
+
+    def work(path: Path) -> list:
+        for face in analyzer.analyze(path):
+            vecs.append(face.embedding)
+            names.append(str(path))
+            boxes.append(face.bbox.to_list())
+            quality.append(face.quality)
+        return []
+
+    errors = [
+        {"image": r["image"], "error": r["error"]} for r in _each_image(files, "embed", as_json, work) if r["error"]
+    ]
     dim = len(vecs[0]) if vecs else 128
     np.savez_compressed(
         out,
@@ -160,6 +145,23 @@ def embed(
         out_console.print(
             f"{len(vecs)} faces from {len(files)} images → {out}" + (f" ({len(errors)} unreadable)" if errors else "")
         )
+
+
+def _each_image(files: list[Path], label: str, as_json: bool, work: Callable[[Path], list]) -> list[dict]:
+    """``{"image", "faces": work(path), "error"}`` per file, under a progress bar; a bad file gets
+    its one-line reason (also on stderr) and the rest go on."""
+    results = []
+    with progress_bar(len(files), label, show_progress(as_json)) as advance:
+        for path in files:
+            entry: dict = {"image": str(path), "faces": [], "error": None}
+            try:
+                entry["faces"] = work(path)
+            except FaceAtlasError as exc:
+                entry["error"] = str(getattr(exc, "reason", exc))
+                warn(f"{path}: {entry['error']}")
+            results.append(entry)
+            advance()
+    return results
 
 
 def _print(results: list[dict], as_json: bool) -> None:
