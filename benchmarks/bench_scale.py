@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import synthetic_faces  # noqa: E402
+from synthetic import degrade, synthetic_faces  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -63,19 +63,20 @@ def bench_search(n: int, queries: int, nprobes: list[int]) -> None:
         print(f"  nprobe={probe}: latency p50 {p50:.2f} ms, p99 {p99:.2f} ms, recall@1 {recall:.4f}")
 
 
-def bench_cluster(n: int) -> None:
+def bench_cluster(n: int, poor: float) -> None:
     from faceatlas.eval.clusters import score
     from faceatlas.people import FaceClusterer
 
     x, y = synthetic_faces(n, seed=3)
+    x, quality = degrade(x, poor, seed=4)
     before = rss_mb()
     t0 = time.perf_counter()
-    labels = FaceClusterer().fit_predict(x)
+    labels = FaceClusterer().fit_predict(x, quality=quality)
     secs = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = score("faceatlas", y, labels)
     print(
-        f"cluster n={n:,}: {secs:.1f} s, RSS before {before:.0f} MB, peak {peak:.0f} MB, "
+        f"cluster n={n:,} ({poor:.0%} poor faces): {secs:.1f} s, RSS before {before:.0f} MB, peak {peak:.0f} MB, "
         f"BCubed F {s.bcubed_f:.4f} (P {s.bcubed_precision:.4f} R {s.bcubed_recall:.4f}), "
         f"{s.clusters:,} people for {s.identities:,} identities, {s.unassigned:,} unassigned"
     )
@@ -85,11 +86,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--search-n", type=int, nargs="*", default=[1_000_000])
     ap.add_argument("--cluster-n", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--poor", type=float, nargs="*", default=[0.0, 0.3], help="fractions of poor faces")
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--nprobe", type=int, nargs="*", default=[], help="IVF lists probed (default: the index's)")
     args = ap.parse_args()
     for n in args.cluster_n:
-        bench_cluster(n)
+        for poor in args.poor:
+            bench_cluster(n, poor)
     for n in args.search_n:
         bench_search(n, args.queries, args.nprobe)
 

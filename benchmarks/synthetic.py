@@ -30,3 +30,19 @@ def synthetic_faces(n: int, mean_per_id: float = 10.0, seed: int = 0) -> tuple[n
         part = labels[start : start + chunk]
         x[start : start + chunk] = centres[part] + rng.normal(0, FACE_SD, (len(part), DIM)).astype(np.float32)
     return x, labels
+
+
+POOR_PULL = 0.3  # a poor face moves this far towards the centre of all faces (dlib's "unrecognisable")
+POOR_SD = 1.4 * FACE_SD  # and is noisier: ~0.48 from a good face of its own person
+
+
+def degrade(x: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Make ``fraction`` of the faces poor (small, blurred): pulled towards the common centre and
+    noisier (milder than the real small faces of ``faceatlas eval build-clusters``). Returns
+    (embeddings, quality: 0.4 for poor faces, 0.9 for the others)."""
+    rng = np.random.default_rng(seed)
+    poor = rng.random(len(x)) < fraction
+    out = x.copy()
+    out[poor] += POOR_PULL * (x.mean(axis=0) - x[poor])
+    out[poor] += rng.normal(0, np.sqrt(POOR_SD**2 - FACE_SD**2), (int(poor.sum()), x.shape[1])).astype(np.float32)
+    return out, np.where(poor, 0.4, 0.9)

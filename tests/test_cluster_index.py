@@ -51,7 +51,7 @@ def test_must_and_cannot_link():
     assert labels[1] != labels[0]
 
 
-def test_low_quality_faces_do_not_seed_but_attach():
+def test_low_quality_faces_attach_to_people_and_group_only_among_themselves():
     x, y = identities(2, 4)
     rng = np.random.default_rng(1)
     blurry = (x[:4].mean(axis=0) + rng.normal(0, 0.01, 128)).astype(np.float32)  # near identity 0
@@ -61,7 +61,26 @@ def test_low_quality_faces_do_not_seed_but_attach():
     quality = np.array([0.9] * 8 + [0.1, 0.1, 0.1])
     labels = FaceClusterer().fit_predict(xx, quality=quality)
     assert labels[8] == labels[0]
-    assert labels[9] == labels[10] == -1, "low-quality faces alone never make a person"
+    assert labels[9] == labels[10] != -1 and labels[9] not in (labels[0], labels[4])
+
+
+def test_poor_faces_of_two_people_do_not_bridge_them():
+    """Small, blurred faces of different people collapse towards one "unrecognisable" point: closer
+    to each other than to their own good faces. They must join their own person, not each other's."""
+    x, y = identities(2, 4, seed=5)
+    rng = np.random.default_rng(2)
+    blur_centre = (x[y == 0].mean(0) + x[y == 1].mean(0)) / 2 + rng.normal(0, 0.02, 128)
+    poor = [
+        c + 0.7 * (blur_centre - c) + rng.normal(0, 0.012, 128)
+        for c in (x[:4].mean(0), x[4:].mean(0))
+        for _ in range(3)
+    ]
+    xx = np.vstack([x, np.array(poor, dtype=np.float32)])
+    quality = np.array([0.9] * 8 + [0.45] * 6)
+    labels = FaceClusterer().fit_predict(xx, quality=quality)
+    assert set(labels[8:11]) == {labels[0]} and set(labels[11:]) == {labels[4]} and labels[0] != labels[4]
+    seeded_by_all = FaceClusterer(min_quality=0.0).fit_predict(xx, quality=quality)
+    assert seeded_by_all[8] == seeded_by_all[11], "letting poor faces seed does chain them (the case tested)"
 
 
 def test_bridge_faces_do_not_chain_two_people():
@@ -74,6 +93,36 @@ def test_bridge_faces_do_not_chain_two_people():
     labels = FaceClusterer().fit_predict(xx)
     assert labels[0] != labels[6], "two people joined through bridge faces"
     assert len(set(dbscan(xx).tolist())) == 1, "the single-linkage baseline does chain them"
+
+
+def _store_faces(atlas: Atlas, x: np.ndarray, quality: list[float], first: int = 0) -> None:
+    """One photo per face, as a scan would store them."""
+    for i, (v, q) in enumerate(zip(x, quality), start=first):
+        image = atlas.images.upsert(f"/p{i}.jpg", size=1, mtime_ns=1, sha256=str(i), status="done")
+        face = Face(BBox(0, 0, 10, 10), 1.0, np.zeros((5, 2)), quality=q, embedding=v.astype(np.float32))
+        atlas.faces.replace_for_image(image, [face])
+
+
+def test_incremental_assignment_attaches_poor_faces_by_centroid(tmp_path):
+    from faceatlas.people.assign import assign_new_faces
+
+    x, y = identities(2, 4, seed=7)
+    rng = np.random.default_rng(3)
+    centre = x[y == 0].mean(axis=0)
+    away = rng.normal(0, 1, 128)
+    away *= 0.52 / np.linalg.norm(away)  # farther than any face-to-face edge (0.5), within 0.55
+    newcomers = np.stack([centre + away, centre - away])
+    with Atlas(tmp_path / "a.sqlite3") as atlas:
+        _store_faces(atlas, x, [0.9] * 8)
+        assign_new_faces(atlas)
+        first = {f.id: f.person_id for f in atlas.faces.live()}
+        _store_faces(atlas, newcomers, [0.4, 0.9], first=8)  # a poor face, then a good one
+        report = assign_new_faces(atlas)
+        faces = {f.image_path: f for f in atlas.faces.live()}
+        assert all(faces[f"/p{i}.jpg"].person_id == first[faces[f"/p{i}.jpg"].id] for i in range(8))
+        assert faces["/p8.jpg"].person_id == faces["/p0.jpg"].person_id, "the poor face joins by centroid"
+        assert faces["/p9.jpg"].person_id is None, "a good face needs neighbours that vote for the person"
+        assert report.assigned == 1
 
 
 def test_knn_exact_and_ivf_agree():

@@ -91,11 +91,15 @@ def build_clusters(
     data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
     out: Annotated[Path, typer.Argument(help="Folder to create (identities/<name>/..., distractors/).")],
     degraded: Annotated[bool, typer.Option(help="Add a low-resolution copy of every labelled photo.")] = True,
+    face_width: Annotated[float, typer.Option(help="Face width (px) in the low-resolution copies.")] = 32.0,
+    blur: Annotated[float, typer.Option(help="Gaussian blur sigma (px) of the copies; 0: none.")] = 0.8,
+    grayscale: Annotated[bool, typer.Option(help="Make the copies grayscale.")] = False,
 ) -> None:
     """Build the folder-per-identity clustering benchmark from ../shared/data."""
-    from faceatlas.eval.clusters import build_eval_set
+    from faceatlas.eval.clusters import Degradation, build_eval_set
 
-    out_console.print(build_eval_set(data_root, out, degraded=degraded))
+    how = Degradation(face_width, blur, grayscale) if degraded else None
+    out_console.print(build_eval_set(data_root, out, degradation=how))
 
 
 @app.command("clusters")

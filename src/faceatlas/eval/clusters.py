@@ -90,6 +90,16 @@ def chinese_whispers(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return np.array([lab if counts[lab] > 1 else -1 for lab in labels])
 
 
+@dataclass(frozen=True)
+class Degradation:
+    """How the low-resolution copies of the labelled photos are made."""
+
+    face_width: float = 32.0  # px, the largest face of the photo after shrinking
+    blur: float = 0.8  # Gaussian sigma in px after shrinking; 0: none
+    grayscale: bool = False
+    jpeg_quality: int = 70
+
+
 @dataclass
 class FaceSet:
     """Faces to cluster with their truth: identity label per face (distractors get unique labels)."""
@@ -135,19 +145,18 @@ def evaluate(root: Path, analyzer: FaceAnalyzer | None = None) -> list[ClusterSc
     ]
 
 
-def build_eval_set(data_root: Path, out: Path, analyzer: FaceAnalyzer | None = None, degraded: bool = True) -> dict:
+def build_eval_set(
+    data_root: Path, out: Path, analyzer: FaceAnalyzer | None = None, degradation: Degradation | None = Degradation()
+) -> dict:
     """Build a clustering benchmark from ../shared/data in ``out``:
 
     - ``identities/<identity>/``: the labelled photos (symlinks): deepface's 13 identities,
       face_recognition's 5 knn people, CompreFace's people A, B, C;
-    - with ``degraded``, beside each labelled photo a low-resolution copy whose face is ~32 px wide
-      and slightly blurred (the phone-snapshot faces that make real albums hard);
+    - with a ``degradation``, beside each labelled photo a low-resolution copy (by default its face
+      ~32 px wide and slightly blurred: the small faces that make real albums hard);
     - ``distractors/``: the group photos (every face a different person; dlib's collage
       ``bald_guys.jpg`` is left out because it repeats people).
     """
-    import cv2
-    from PIL import Image
-
     analyzer = analyzer or FaceAnalyzer()
     ident = out / "identities"
     photos: list[tuple[Path, str]] = []
@@ -169,21 +178,31 @@ def build_eval_set(data_root: Path, out: Path, analyzer: FaceAnalyzer | None = N
     made = 0
     for src, identity in photos:
         _link(src, ident / identity)
-        if degraded:
-            found = analyzer.analyze(src, embed=False)
-            if not found:
-                continue
-            img = analyzer.open(src).full()
-            factor = min(1.0, 32.0 / max(found[0].bbox.width, 1.0))
-            small = cv2.resize(img, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-            small = cv2.GaussianBlur(small, (0, 0), 0.8)
-            Image.fromarray(small).save(ident / identity / f"lowres_{src.stem}.jpg", quality=70)
-            made += 1
+        if degradation is not None:
+            made += _degraded_copy(src, ident / identity / f"lowres_{src.stem}.jpg", analyzer, degradation)
     return {
         "photos": len(photos),
         "degraded_copies": made,
         "distractor_photos": len(list((out / "distractors").glob("*"))),
     }
+
+
+def _degraded_copy(src: Path, dest: Path, analyzer: FaceAnalyzer, how: Degradation) -> int:
+    """Write a shrunk (and blurred / grey) copy of ``src`` to ``dest``; 0 when no face is found."""
+    import cv2
+    from PIL import Image
+
+    found = analyzer.analyze(src, embed=False)
+    if not found:
+        return 0
+    img = analyzer.open(src).full()
+    factor = min(1.0, how.face_width / max(found[0].bbox.width, 1.0))
+    small = cv2.resize(img, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    if how.blur > 0:
+        small = cv2.GaussianBlur(small, (0, 0), how.blur)
+    out = Image.fromarray(small)
+    out.convert("L" if how.grayscale else "RGB").save(dest, quality=how.jpeg_quality)
+    return 1
 
 
 def _link(src: Path, folder: Path) -> int:

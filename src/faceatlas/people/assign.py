@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceatlas.identity.verify import similarity
 from faceatlas.index.knn import knn
 from faceatlas.people.cluster import FaceClusterer
 from faceatlas.store import Atlas, FaceRecord
@@ -118,23 +119,28 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
         photos_of: dict[int, set[int]] = defaultdict(set)
         for f in known:
             photos_of[assigned_now[f.id][0]].add(f.image_id)
-        dist, idx = knn(kx, min(clusterer.k, len(known)), queries=np.stack([f.embedding for f in todo]))
+        tx = np.stack([f.embedding for f in todo])
+        dist, idx = knn(kx, min(clusterer.k, len(known)), queries=tx)
+        people = np.array(sorted(centroids))
+        cdist_, cidx = knn(np.stack([centroids[p] for p in people]), min(8, len(people)), queries=tx)
         leftover: list[FaceRecord] = []
         for row, face in enumerate(todo):
-            tally = Counter(
-                int(person_of[j]) for d, j in zip(dist[row], idx[row]) if j >= 0 and d <= clusterer.threshold
-            )
-            chosen = None
-            for person, count in tally.most_common():
-                size = int((person_of == person).sum())
-                if count < min(votes_needed, size):
-                    break
-                if person in cannot.get(face.id, set()) or face.image_id in photos_of[person]:
-                    continue
-                if float(np.linalg.norm(centroids[person] - face.embedding)) > clusterer.centroid_threshold:
-                    continue
-                chosen = (person, count / max(1, len(dist[row])))
-                break
+
+            def allowed(person: int, face: FaceRecord = face) -> bool:
+                return person not in cannot.get(face.id, set()) and face.image_id not in photos_of[person]
+
+            if (face.quality if face.quality is not None else 1.0) < clusterer.min_quality:
+                # a poor face joins the nearest allowed person's centroid, as in FaceClusterer's pass b
+                chosen = next(
+                    (
+                        (int(people[j]), similarity(float(d)))
+                        for d, j in zip(cdist_[row], cidx[row])
+                        if j >= 0 and d <= clusterer.attach_threshold and allowed(int(people[j]))
+                    ),
+                    None,
+                )
+            else:
+                chosen = _vote(row, face, dist, idx, person_of, centroids, clusterer, votes_needed, allowed)
             if chosen is None:
                 leftover.append(face)
                 continue
@@ -158,3 +164,19 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
                     report.new_people += 1
                 atlas.people.assign(face.id, people_by_label[lab], "auto", 1.0)
     return report
+
+
+def _vote(row, face, dist, idx, person_of, centroids, clusterer, votes_needed, allowed) -> tuple[int, float] | None:
+    """The person most of the face's nearest assigned faces (within the clusterer's threshold)
+    belong to, with at least ``votes_needed`` votes, its centroid within the centroid threshold."""
+    tally = Counter(int(person_of[j]) for d, j in zip(dist[row], idx[row]) if j >= 0 and d <= clusterer.threshold)
+    for person, count in tally.most_common():
+        size = int((person_of == person).sum())
+        if count < min(votes_needed, size):
+            break
+        if not allowed(person):
+            continue
+        if float(np.linalg.norm(centroids[person] - face.embedding)) > clusterer.centroid_threshold:
+            continue
+        return person, count / max(1, len(dist[row]))
+    return None

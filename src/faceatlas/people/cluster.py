@@ -9,9 +9,18 @@
    of the same photo (cannot-link), carry different user labels (must-link to different people),
    one is forbidden for the other's person (a "not this person" answer), or their centroids are
    farther than ``centroid_threshold`` (stops chains of individually plausible links).
-4. Only faces of quality ≥ ``min_quality`` seed groups; others attach afterwards to the group whose
-   centroid is within ``attach_threshold`` when nothing forbids it. Groups smaller than
-   ``min_cluster_size`` without a user label are left unassigned (label -1).
+
+Faces are clustered in three passes by quality, because a poor embedding (small, blurred, turned
+face) sits close to other poor embeddings of *different* people and would bridge identities:
+
+a. only faces of quality ≥ ``min_quality`` (or placed by the user) form people (steps 1–3);
+b. each poorer face joins the person whose centroid is nearest, when within ``attach_threshold``
+   and nothing forbids it (a centroid averages out noise, so one face to a person is a safer
+   comparison than one face to one face);
+c. the poorer faces still alone are clustered among themselves (steps 1–3), so a person seen only in
+   poor photos can still form.
+
+Groups smaller than ``min_cluster_size`` without a user label are left unassigned (label -1).
 """
 
 from __future__ import annotations
@@ -85,8 +94,8 @@ class FaceClusterer:
         min_shared: float = 0.25,
         centroid_threshold: float = 0.5,
         k: int = 16,
-        min_quality: float = 0.3,
-        attach_threshold: float = 0.45,
+        min_quality: float = 0.6,
+        attach_threshold: float = 0.55,
         min_cluster_size: int = 2,
     ) -> None:
         self.threshold = threshold
@@ -128,22 +137,27 @@ class FaceClusterer:
         user = np.full(n, -1, dtype=np.int64) if must_link is None else np.asarray(must_link, dtype=np.int64)
         forbidden = [set((cannot_link or {}).get(i, set())) for i in range(n)]
         q = np.ones(n) if quality is None else np.nan_to_num(np.asarray(quality, dtype=float), nan=0.0)
-        seeds = q >= self.min_quality
-        seeds |= user >= 0
+        seeds = (q >= self.min_quality) | (user >= 0)
         uf = _Groups(x, photos, user, forbidden)
         self._join_user_labels(uf, user)
         if n > 1:
             dist, idx = knn(x, min(self.k + 1, n), exact_limit=20_000)
-            for a, b in self._edges(dist, idx, seeds).tolist():
-                ra, rb = uf.find(a), uf.find(b)
-                if ra != rb and uf.compatible(ra, rb, self.centroid_threshold):
-                    uf.union(ra, rb)
+            self._link(uf, self._edges(dist, idx, seeds))
             self._attach(uf, x, seeds)
+            alone = ~seeds & (uf.sizes[[uf.find(i) for i in range(n)]] == 1)
+            self._link(uf, self._edges(dist, idx, alone))
         self.labels_ = self._labels(uf, n)
         return self
 
     def fit_predict(self, X: np.ndarray, y: None = None, **kwargs) -> np.ndarray:
         return self.fit(X, **kwargs).labels_
+
+    def _link(self, uf: _Groups, edges: np.ndarray) -> None:
+        """Merge along ``edges`` (strongest first) where the groups are compatible."""
+        for a, b in edges.tolist():
+            ra, rb = uf.find(a), uf.find(b)
+            if ra != rb and uf.compatible(ra, rb, self.centroid_threshold):
+                uf.union(ra, rb)
 
     @staticmethod
     def _join_user_labels(uf: _Groups, user: np.ndarray) -> None:
@@ -185,18 +199,21 @@ class FaceClusterer:
         return np.stack([a[ok][order], b[ok][order]], axis=1)
 
     def _attach(self, uf: _Groups, x: np.ndarray, seeds: np.ndarray) -> None:
-        roots = sorted(
-            {uf.find(i) for i in range(len(x)) if seeds[i] and uf.sizes[uf.find(i)] >= self.min_cluster_size}
-        )
-        if not roots:
+        """Each non-seed face joins the nearest compatible group centroid within ``attach_threshold``
+        (groups the seeds formed, or a user's person; centroids fixed while attaching)."""
+        n = len(x)
+        roots = np.unique([uf.find(i) for i in range(n) if seeds[i]])
+        roots = roots[(uf.sizes[roots] >= self.min_cluster_size) | (uf.label[roots] >= 0)]
+        todo = np.nonzero(~seeds)[0]
+        if len(roots) == 0 or len(todo) == 0:
             return
         cents = np.stack([uf.centroid(r) for r in roots])
-        for i in np.nonzero(~seeds)[0]:
-            d = np.linalg.norm(cents - x[i], axis=1)
-            for j in np.argsort(d):
-                if d[j] > self.attach_threshold:
+        dist, idx = knn(cents, min(8, len(roots)), queries=x[todo])
+        for i, drow, jrow in zip(todo.tolist(), dist, idx):
+            for d, j in zip(drow, jrow):
+                if j < 0 or d > self.attach_threshold:
                     break
-                r, ri = uf.find(roots[j]), uf.find(int(i))
+                r, ri = uf.find(int(roots[j])), uf.find(i)
                 if r != ri and uf.compatible(r, ri, None):
                     uf.union(r, ri)
                     break
