@@ -65,6 +65,11 @@ def test_scan_finds_people_and_records_failures(album, atlas):
     assert atlas.images.failures()[0][1] == summary.failed[0]["error"]
     groups = {frozenset(name for name, _ in g) for g in partition(atlas)}
     assert groups == {frozenset(f"astronaut_{i}.jpg" for i in range(3)), frozenset(f"hopper_{i}.jpg" for i in range(3))}
+    for person in atlas.people.all():  # the cover is the best-quality face
+        faces = atlas.faces.of_person(person.id)
+        assert (
+            person.cover_face_id == max(faces, key=lambda f: f.quality).id == atlas.people.get(person.id).cover_face_id
+        )
     assert atlas.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

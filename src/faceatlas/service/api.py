@@ -114,7 +114,7 @@ def people(atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
             "id": p.id,
             "name": p.name,
             "face_count": p.face_count,
-            "cover_face": (atlas.faces.of_person(p.id)[:1] or [None])[0].id if p.face_count else None,
+            "cover_face": p.cover_face_id,
         }
         for p in atlas.people.all()
         if not (unnamed and p.name)

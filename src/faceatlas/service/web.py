@@ -24,8 +24,7 @@ def _cards(atlas: Atlas, unnamed_only: bool) -> list[dict]:
     for p in atlas.people.all():
         if unnamed_only and p.name:
             continue
-        faces = atlas.faces.of_person(p.id)
-        cards.append({"id": p.id, "name": p.name, "count": p.face_count, "cover": faces[0].id if faces else None})
+        cards.append({"id": p.id, "name": p.name, "count": p.face_count, "cover": p.cover_face_id})
     return cards
 
 

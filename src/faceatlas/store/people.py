@@ -8,6 +8,11 @@ import time
 from faceatlas.errors import StoreError
 from faceatlas.store.records import Constraint, PersonRecord
 
+# the best-quality live face of person p (ties: lowest id), as a correlated subquery
+_COVER = """(SELECT cf.id FROM assignments ca JOIN faces cf ON cf.id = ca.face_id
+             JOIN images ci ON ci.id = cf.image_id AND ci.status = 'done'
+             WHERE ca.person_id = p.id ORDER BY cf.quality DESC, cf.id LIMIT 1)"""
+
 
 class PeopleTable:
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -20,7 +25,7 @@ class PeopleTable:
 
     def get(self, person_id: int) -> PersonRecord:
         row = self.conn.execute(
-            """SELECT p.id, p.name, COUNT(i.id) FROM people p
+            f"""SELECT p.id, p.name, COUNT(i.id), {_COVER} FROM people p
                LEFT JOIN assignments a ON a.person_id = p.id
                LEFT JOIN faces f ON f.id = a.face_id
                LEFT JOIN images i ON i.id = f.image_id AND i.status = 'done'
@@ -32,9 +37,9 @@ class PeopleTable:
         return PersonRecord(*row)
 
     def all(self) -> list[PersonRecord]:
-        """People with at least one live face, largest first, then by id."""
+        """People with at least one live face (and its cover face), largest first, then by id."""
         rows = self.conn.execute(
-            """SELECT p.id, p.name, COUNT(i.id) AS n FROM people p
+            f"""SELECT p.id, p.name, COUNT(i.id) AS n, {_COVER} FROM people p
                JOIN assignments a ON a.person_id = p.id
                JOIN faces f ON f.id = a.face_id
                JOIN images i ON i.id = f.image_id AND i.status = 'done'

@@ -47,6 +47,7 @@ class PersonRecord:
     id: int
     name: str | None
     face_count: int
+    cover_face_id: int | None = None  # the person's best-quality live face
 
 
 @dataclass(frozen=True)
