@@ -25,6 +25,7 @@ from faceatlas.people.corrections import merge_people, move_face, name_person, r
 from faceatlas.store import Atlas
 from faceatlas.store.db import connect
 from faceatlas.store.schema import SCHEMA_VERSION
+from faceatlas.types import Face
 
 runner = CliRunner()
 
@@ -79,12 +80,15 @@ def test_rescan_is_incremental(album, atlas):
     assert again.analyzed == 0 and again.skipped_unchanged == 7 and again.faces_added == 0
     os.utime(album / "astronaut_0.jpg", ns=(1, 1))  # new mtime, same content: no re-analysis
     assert scan(atlas, [album]).analyzed == 0
+    thumbs = {f.id: atlas.thumbnails().path_for(f.id, f.image_path, f.bbox) for f in atlas.faces.live()}
     Image.fromarray(variants(astronaut())[1][:, ::-1]).save(album / "astronaut_0.jpg")  # changed content
     (album / "sub" / "hopper_2.jpg").unlink()
     third = scan(atlas, [album])
     assert third.analyzed == 1 and third.vanished == 1
     assert atlas.images.get_by_path(str(album / "sub" / "hopper_2.jpg")).status == "missing"
     assert all("hopper_2" not in f.image_path for f in atlas.faces.live())
+    live = {f.id for f in atlas.faces.live()}  # thumbnails of faces that are gone are pruned
+    assert {i for i, path in thumbs.items() if path.exists()} == live & set(thumbs) and len(live & set(thumbs)) == 4
 
 
 def test_same_photo_faces_never_one_person(tmp_path, atlas):
@@ -179,11 +183,36 @@ def test_migration_from_v1_keeps_data(tmp_path):
     )
     conn.execute("INSERT INTO people (name, created_at) VALUES ('Ada', 0)")
     conn.execute("INSERT INTO assignments VALUES (1, 1, 'user', 1.0, 0)")
+    conn.execute("INSERT INTO constraints (kind, face_id, person_id, created_at) VALUES ('must', 1, 1, 0)")
     conn.close()
     with Atlas(db) as a:
         assert a.schema_version == SCHEMA_VERSION > 1
         assert a.people.get(1).name == "Ada" and a.faces.get(1).person_id == 1
+        assert [(c.kind, c.face_id, c.person_id) for c in a.people.constraints()] == [("must", 1, 1)]
         a.images.set_caption(1, "Ada at work", "sidecar")  # the v2 table exists
+        assert a.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        with a.transaction():  # v5: a deleted face's id is not handed out again, nor a person's
+            a.conn.execute("DELETE FROM faces")
+            a.conn.execute("DELETE FROM people")
+            a.conn.execute(
+                "INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, embedding, model) "
+                "VALUES (1, 0, 0, 10, 10, 0.9, '[]', ?, 'dlib-resnet/v1')",
+                (np.ones(128, np.float32).tobytes(),),
+            )
+            assert a.faces.live()[0].id == 2 and a.people.create() == 2
+
+
+def test_reanalysed_photo_gets_new_face_ids(album, atlas):
+    scan(atlas, [album])
+    last = max(atlas.faces.live(), key=lambda f: f.id)  # the id SQLite would otherwise reuse
+    with atlas.transaction():
+        faces = atlas.faces.of_image(last.image_id)
+        new_ids = atlas.faces.replace_for_image(last.image_id, [_as_face(f) for f in faces])
+    assert min(new_ids) > last.id
+
+
+def _as_face(record) -> Face:
+    return Face(record.bbox, record.score, np.zeros((5, 2)), quality=record.quality, embedding=record.embedding)
 
 
 def test_cli_people_search_export(album, tmp_path):

@@ -1,5 +1,5 @@
 """`faceatlas scan`: plan, analyse (in-process or a pool of processes), commit each image atomically,
-mark vanished files, then assign new faces to people.
+mark vanished files, then assign new faces to people and drop the thumbnails of faces that are gone.
 
 Every image is committed in its own transaction (its row and all its faces together), so a scan
 killed at any moment loses nothing already committed, and running it again does only what is left
@@ -105,6 +105,8 @@ def scan(
             atlas.images.mark_missing(plan.vanished)
         summary.vanished = len(plan.vanished)
     report = assign_new_faces(atlas) if assign else AssignReport()
+    if plan.vanished or summary.analyzed:
+        atlas.thumbnails().prune(set(atlas.faces.live_ids().tolist()))
     summary.assignment = report.to_dict()
     summary.people = len(atlas.people.all())
     summary.seconds = round(time.perf_counter() - start, 2)

@@ -51,3 +51,17 @@ class ThumbnailCache:
             tmp.write_bytes(buf.getvalue())
             tmp.replace(path)
         return path
+
+    def prune(self, live_ids: set[int]) -> int:
+        """Delete the cached crops of faces that are gone (and leftover temporary files); returns how
+        many files were removed."""
+        if not self.folder.is_dir():
+            return 0
+        removed = 0
+        for path in self.folder.iterdir():
+            gone = path.suffix == ".jpg" and path.stem.isdigit() and int(path.stem) not in live_ids
+            stale = gone or path.suffix == ".tmp"
+            if stale and path.is_file():
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -16,7 +16,6 @@ from faceatlas.errors import NoFaceError, StoreError
 from faceatlas.identity.verify import verify_embeddings
 from faceatlas.index.search import search_embedding
 from faceatlas.io.images import ImageLimits
-from faceatlas.io.thumbnails import ThumbnailCache
 from faceatlas.people import corrections
 from faceatlas.service.deps import get_atlas, require_admin, require_read, settings_of
 from faceatlas.service.errors import ApiError
@@ -171,7 +170,7 @@ def thumbnail(face_id: int, atlas: AtlasDep) -> FileResponse:
     face = atlas.faces.get(face_id)
     if face is None:
         raise StoreError(f"no face with id {face_id}")
-    path = ThumbnailCache(atlas.sidecar(".thumbs")).path_for(face.id, face.image_path, face.bbox)
+    path = atlas.thumbnails().path_for(face.id, face.image_path, face.bbox)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
 

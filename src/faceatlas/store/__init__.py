@@ -6,6 +6,7 @@ The database is the source of truth; the vector index and thumbnails are rebuilt
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faceatlas.store.db import connect, schema_version, transaction
 from faceatlas.store.faces import FaceTable
@@ -13,6 +14,9 @@ from faceatlas.store.images import ImageTable
 from faceatlas.store.keys import KeyTable
 from faceatlas.store.people import PeopleTable
 from faceatlas.store.records import Constraint, FaceRecord, ImageRecord, PersonRecord
+
+if TYPE_CHECKING:
+    from faceatlas.io.thumbnails import ThumbnailCache
 
 
 class Atlas:
@@ -36,6 +40,12 @@ class Atlas:
     def sidecar(self, suffix: str) -> Path:
         """A rebuildable file or folder that lives beside the database (index, thumbnails)."""
         return self.path.with_name(self.path.name + suffix)
+
+    def thumbnails(self) -> ThumbnailCache:
+        """The face-crop cache beside the database."""
+        from faceatlas.io.thumbnails import ThumbnailCache
+
+        return ThumbnailCache(self.sidecar(".thumbs"))
 
     def close(self) -> None:
         self.conn.close()

@@ -36,12 +36,20 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         raise StoreError(
             f"database schema v{current} is newer than this faceatlas (v{SCHEMA_VERSION}); upgrade faceatlas"
         )
-    for version in range(current + 1, target + 1):
-        script = MIGRATIONS[version - 1]
-        with transaction(conn):
-            for statement in _statements(script):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {version}")
+    if current >= target:
+        return current
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before each BEGIN
+    try:
+        for version in range(current + 1, target + 1):
+            with transaction(conn):
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    conn.execute(statement)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StoreError(f"migration to v{version} would break {len(broken)} references; nothing changed")
+                conn.execute(f"PRAGMA user_version = {version}")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return schema_version(conn)
 
 

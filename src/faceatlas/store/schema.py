@@ -1,6 +1,8 @@
 """The atlas schema as an ordered list of migrations; ``PRAGMA user_version`` records how many ran.
 
-Never edit a released migration: append a new one. Each runs in its own transaction.
+Never edit a released migration: append a new one. Each runs in its own transaction, with foreign
+keys off (so a table can be rebuilt, SQLite's documented way to change a column) and
+``PRAGMA foreign_key_check`` before it commits.
 """
 
 from __future__ import annotations
@@ -88,6 +90,36 @@ MIGRATIONS: list[str] = [
         applied     INTEGER NOT NULL DEFAULT 0,
         created_at  REAL NOT NULL
     );
+    """,
+    # 5: face and person ids are never reused (AUTOINCREMENT): without it SQLite hands the id of a
+    # deleted last row to the next insert, so a re-analysed photo's new face could take the old
+    # face's id (and its cached thumbnail), and a new person the id of one just removed
+    """
+    CREATE TABLE faces_v5 (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id    INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        x1 REAL NOT NULL, y1 REAL NOT NULL, x2 REAL NOT NULL, y2 REAL NOT NULL,
+        score       REAL NOT NULL,
+        landmarks   TEXT NOT NULL,
+        yaw REAL, pitch REAL, roll REAL,
+        quality     REAL,
+        embedding   BLOB NOT NULL,
+        model       TEXT NOT NULL
+    );
+    INSERT INTO faces_v5 (id, image_id, x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality, embedding, model)
+        SELECT id, image_id, x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality, embedding, model FROM faces;
+    DROP TABLE faces;
+    ALTER TABLE faces_v5 RENAME TO faces;
+    CREATE INDEX faces_image ON faces(image_id);
+    CREATE TABLE people_v5 (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        name        TEXT,
+        created_at  REAL NOT NULL,
+        name_source TEXT
+    );
+    INSERT INTO people_v5 (id, name, created_at, name_source) SELECT id, name, created_at, name_source FROM people;
+    DROP TABLE people;
+    ALTER TABLE people_v5 RENAME TO people;
     """,
 ]
 
