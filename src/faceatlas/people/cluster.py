@@ -143,9 +143,12 @@ class FaceClusterer:
         if n > 1:
             dist, idx = knn(x, min(self.k + 1, n), exact_limit=20_000)
             self._link(uf, self._edges(dist, idx, seeds))
-            self._attach(uf, x, seeds)
-            alone = ~seeds & (uf.sizes[[uf.find(i) for i in range(n)]] == 1)
-            self._link(uf, self._edges(dist, idx, alone))
+            if not seeds.all():
+                self._attach(uf, x, seeds)
+                poor = np.nonzero(~seeds)[0]
+                alone = np.zeros(n, dtype=bool)
+                alone[poor] = uf.sizes[[uf.find(int(i)) for i in poor]] == 1
+                self._link(uf, self._edges(dist, idx, alone))
         self.labels_ = self._labels(uf, n)
         return self
 
