@@ -99,8 +99,10 @@ def _person_for(members, faces, must, previous, taken) -> int | None:
 def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes_needed: int = 2) -> AssignReport:
     """Give unassigned faces to existing people when confident (at least ``votes_needed`` of their
     nearest assigned faces, within the clusterer's threshold, belong to that person, the person's
-    centroid is within its centroid threshold, and nothing forbids it), then cluster what is left
-    and make new people from groups big enough — like Immich's incremental face grouping."""
+    centroid is within its centroid threshold, and nothing forbids it; a face below the clusterer's
+    seed quality joins the nearest allowed person's centroid within its attach threshold), then
+    cluster what is left and make new people from groups big enough — like Immich's incremental
+    face grouping."""
     clusterer = clusterer or FaceClusterer()
     faces = _order(atlas.faces.live())
     with atlas.transaction():
@@ -113,39 +115,21 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
         todo = [f for f in faces if f.id not in assigned_now]
         if not todo:
             return report
-        person_of = np.array([assigned_now[f.id][0] for f in known])
-        kx = np.stack([f.embedding for f in known])
-        centroids = {p: kx[person_of == p].mean(axis=0) for p in set(person_of.tolist())}
-        photos_of: dict[int, set[int]] = defaultdict(set)
-        for f in known:
-            photos_of[assigned_now[f.id][0]].add(f.image_id)
+        people = _KnownPeople(known, assigned_now, cannot, clusterer)
         tx = np.stack([f.embedding for f in todo])
-        dist, idx = knn(kx, min(clusterer.k, len(known)), queries=tx)
-        people = np.array(sorted(centroids))
-        cdist_, cidx = knn(np.stack([centroids[p] for p in people]), min(8, len(people)), queries=tx)
+        dist, idx = knn(people.x, min(clusterer.k, len(known)), queries=tx)
+        cdist, cidx = knn(people.centroids, min(8, len(people.ids)), queries=tx)
         leftover: list[FaceRecord] = []
         for row, face in enumerate(todo):
-
-            def allowed(person: int, face: FaceRecord = face) -> bool:
-                return person not in cannot.get(face.id, set()) and face.image_id not in photos_of[person]
-
             if (face.quality if face.quality is not None else 1.0) < clusterer.min_quality:
-                # a poor face joins the nearest allowed person's centroid, as in FaceClusterer's pass b
-                chosen = next(
-                    (
-                        (int(people[j]), similarity(float(d)))
-                        for d, j in zip(cdist_[row], cidx[row])
-                        if j >= 0 and d <= clusterer.attach_threshold and allowed(int(people[j]))
-                    ),
-                    None,
-                )
+                chosen = people.by_centroid(face, cdist[row], cidx[row])
             else:
-                chosen = _vote(row, face, dist, idx, person_of, centroids, clusterer, votes_needed, allowed)
+                chosen = people.by_vote(face, dist[row], idx[row], votes_needed)
             if chosen is None:
                 leftover.append(face)
                 continue
             atlas.people.assign(face.id, chosen[0], "auto", round(chosen[1], 4))
-            photos_of[chosen[0]].add(face.image_id)
+            people.photos_of[chosen[0]].add(face.image_id)
             report.assigned += 1
         if leftover:
             labels = clusterer.fit_predict(
@@ -166,17 +150,45 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
     return report
 
 
-def _vote(row, face, dist, idx, person_of, centroids, clusterer, votes_needed, allowed) -> tuple[int, float] | None:
-    """The person most of the face's nearest assigned faces (within the clusterer's threshold)
-    belong to, with at least ``votes_needed`` votes, its centroid within the centroid threshold."""
-    tally = Counter(int(person_of[j]) for d, j in zip(dist[row], idx[row]) if j >= 0 and d <= clusterer.threshold)
-    for person, count in tally.most_common():
-        size = int((person_of == person).sum())
-        if count < min(votes_needed, size):
-            break
-        if not allowed(person):
-            continue
-        if float(np.linalg.norm(centroids[person] - face.embedding)) > clusterer.centroid_threshold:
-            continue
-        return person, count / max(1, len(dist[row]))
-    return None
+class _KnownPeople:
+    """The people as they stand (members, centroids, photos), and the two ways a new face joins one."""
+
+    def __init__(self, known: list[FaceRecord], assigned: dict, cannot: dict[int, set[int]], clusterer: FaceClusterer):
+        self.x = np.stack([f.embedding for f in known])
+        self.person_of = np.array([assigned[f.id][0] for f in known])
+        self.ids = np.array(sorted(set(self.person_of.tolist())))
+        self.centroids = np.stack([self.x[self.person_of == p].mean(axis=0) for p in self.ids])
+        self.photos_of: dict[int, set[int]] = defaultdict(set)
+        for f in known:
+            self.photos_of[assigned[f.id][0]].add(f.image_id)
+        self.cannot = cannot
+        self.clusterer = clusterer
+
+    def allowed(self, face: FaceRecord, person: int) -> bool:
+        return person not in self.cannot.get(face.id, set()) and face.image_id not in self.photos_of[person]
+
+    def by_vote(
+        self, face: FaceRecord, dist: np.ndarray, idx: np.ndarray, votes_needed: int
+    ) -> tuple[int, float] | None:
+        """The person most of the face's nearest assigned faces (within the clusterer's threshold)
+        belong to, with at least ``votes_needed`` votes and its centroid within the centroid threshold;
+        (person, share of the votes) or None."""
+        c = self.clusterer
+        tally = Counter(int(self.person_of[j]) for d, j in zip(dist, idx) if j >= 0 and d <= c.threshold)
+        for person, count in tally.most_common():
+            if count < min(votes_needed, int((self.person_of == person).sum())):
+                break
+            centroid = self.centroids[np.searchsorted(self.ids, person)]
+            if self.allowed(face, person) and np.linalg.norm(centroid - face.embedding) <= c.centroid_threshold:
+                return person, count / max(1, len(dist))
+        return None
+
+    def by_centroid(self, face: FaceRecord, dist: np.ndarray, idx: np.ndarray) -> tuple[int, float] | None:
+        """A poor face: the nearest allowed person's centroid within the attach threshold, as in
+        FaceClusterer's second pass; (person, similarity) or None."""
+        for d, j in zip(dist, idx):
+            if j < 0 or d > self.clusterer.attach_threshold:
+                break
+            if self.allowed(face, int(self.ids[j])):
+                return int(self.ids[j]), similarity(float(d))
+        return None
