@@ -161,3 +161,14 @@ def test_heic_and_avif(astronaut, tmp_path, fmt):
     full = open_image(path).full()
     assert full.shape == astronaut.shape
     assert np.abs(full.astype(int) - astronaut.astype(int)).mean() < 20
+
+
+def test_grayscale_variant_has_equal_channels(astronaut, tmp_path):
+    from faceatlas.eval.variants import grayscale
+
+    path = tmp_path / "a.png"
+    Image.fromarray(astronaut).save(path)
+    grey = grayscale(path).full()
+    assert grey.shape == astronaut.shape and grey.dtype == np.uint8
+    assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
+    assert not (astronaut[..., 0] == astronaut[..., 1]).all()

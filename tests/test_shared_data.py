@@ -21,11 +21,21 @@ def test_master_pairs_accuracy_meets_face_recognition(shared_data):
     assert report.roc_auc > 0.999
 
 
+@pytest.mark.parametrize("mode", ["both", "first"])
+def test_grayscale_photos_verify_like_colour_ones(shared_data, mode):
+    """Grey copies of both photos (measured 1.000), or a grey photo against a colour one (0.9967)."""
+    report = evaluate_pairs(read_pairs(shared_data / "deepface" / "master.csv", None), grayscale=mode)
+    assert report.images_without_face == []
+    assert report.accuracy >= 0.99 and report.roc_auc > 0.999, report.to_dict()
+
+
 def test_default_detector_recall_on_group_photos(shared_data):
     items = [g for g in load_ground_truth(shared_data) if not g.portrait]
     score = evaluate_detector(items, DetectorConfig(rotate_retry=False), "auto")
     assert score.faces >= 80
     assert score.recall >= 0.95 and score.precision >= 0.95, score.to_dict()
+    grey = evaluate_detector(items, DetectorConfig(rotate_retry=False), "auto", grayscale=True)
+    assert grey.recall >= 0.95 and grey.precision >= 0.95, grey.to_dict()  # measured 0.966 / 1.000
 
 
 def test_quality_orders_resolutions_and_blur(shared_data):

@@ -37,18 +37,21 @@ def pairs(
     detector: DetectorOpt = "auto",
     flip_tta: Annotated[bool, typer.Option("--flip-tta")] = False,
     embedder: EmbedderOpt = "dlib-resnet-onnx",
+    grayscale: Annotated[
+        str, typer.Option(help="none | both (grey copies of both photos) | first (grey vs colour).")
+    ] = "none",
     as_json: JsonOpt = False,
 ) -> None:
     """Verification accuracy, best threshold, ROC AUC and TAR at FAR 1e-2 / 1e-3 on labelled pairs."""
-    from faceatlas.eval.pairs import evaluate_pairs, plot_roc, read_pairs
+    from faceatlas.eval.pairs import GRAYSCALE_MODES, evaluate_pairs, images_to_embed, plot_roc, read_pairs
     from faceatlas.identity.verify import DEFAULT_THRESHOLD
 
+    if grayscale not in GRAYSCALE_MODES:
+        raise typer.BadParameter(f"one of {', '.join(GRAYSCALE_MODES)}", param_hint="--grayscale")
     items = read_pairs(csv_path, root)
-    n_images = len({p for a, b, _ in items for p in (a, b)})
-    with progress_bar(n_images, "embedding", show_progress(as_json)) as advance:
-        report = evaluate_pairs(
-            items, analyzer_from_options(detector, flip_tta, embedder), threshold or DEFAULT_THRESHOLD, advance
-        )
+    with progress_bar(images_to_embed(items, grayscale), "embedding", show_progress(as_json)) as advance:
+        analyzer = analyzer_from_options(detector, flip_tta, embedder)
+        report = evaluate_pairs(items, analyzer, threshold or DEFAULT_THRESHOLD, advance, grayscale)
     data = report.to_dict()
     if plot:
         data["plot"] = str(plot_roc(report, plot))
@@ -63,12 +66,13 @@ def pairs(
 def detection(
     data_root: Annotated[Path, typer.Argument(help="The shared data folder (holds detection/ and deepface/).")],
     configs: Annotated[list[str] | None, typer.Option("--config", help="Limit to these configurations.")] = None,
+    grayscale: Annotated[bool, typer.Option(help="Detect on grey copies of the photos.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Recall, precision and speed of each detector setting on the annotated photos."""
     from faceatlas.eval.detection import run
 
-    rows = [s.to_dict() for s in run(data_root, configs)]
+    rows = [s.to_dict() for s in run(data_root, configs, grayscale)]
     _print_rows(rows, as_json)
 
 

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faceatlas.eval import variants
 from faceatlas.io import open_image
 from faceatlas.pipeline.detect import DetectorConfig, detect_faces
 from faceatlas.types import BBox, Detection
@@ -127,10 +128,13 @@ def match_boxes(dets: list[Detection], gt: GroundTruth) -> tuple[int, int]:
     return tp, len(dets) - tp
 
 
-def evaluate_detector(items: list[GroundTruth], config: DetectorConfig, label: str) -> DetectionScore:
+def evaluate_detector(
+    items: list[GroundTruth], config: DetectorConfig, label: str, grayscale: bool = False
+) -> DetectionScore:
+    """Score one detector setting (on grey copies of the photos with ``grayscale``)."""
     score = DetectionScore(label)
     for gt in items:
-        image = open_image(gt.path)
+        image = variants.grayscale(gt.path) if grayscale else open_image(gt.path)
         start = time.perf_counter()
         result = detect_faces(image, config)
         score.seconds += time.perf_counter() - start
@@ -160,7 +164,7 @@ def standard_configs() -> dict[str, DetectorConfig]:
     }
 
 
-def run(data_root: Path, names: list[str] | None = None) -> list[DetectionScore]:
+def run(data_root: Path, names: list[str] | None = None, grayscale: bool = False) -> list[DetectionScore]:
     items = load_ground_truth(data_root)
     configs = standard_configs()
-    return [evaluate_detector(items, configs[n], n) for n in (names or list(configs))]
+    return [evaluate_detector(items, configs[n], n, grayscale) for n in (names or list(configs))]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.errors import FaceAtlasError
+from faceatlas.eval import variants
 from faceatlas.identity.verify import DEFAULT_THRESHOLD
 from faceatlas.pipeline import FaceAnalyzer
 
@@ -73,30 +74,50 @@ def _resolve(base: Path, name: str) -> Path:
     return p if p.exists() else base / Path(name).name
 
 
+GRAYSCALE_MODES = ("none", "both", "first")
+
+
+def _sides(
+    pairs: list[tuple[Path, Path, bool]], grayscale: str
+) -> list[tuple[tuple[Path, bool], tuple[Path, bool], bool]]:
+    """Each pair as ((path, grey?), (path, grey?), same)."""
+    return [((a, grayscale != "none"), (b, grayscale == "both"), same) for a, b, same in pairs]
+
+
+def images_to_embed(pairs: list[tuple[Path, Path, bool]], grayscale: str = "none") -> int:
+    """How many distinct (photo, variant) embeddings :func:`evaluate_pairs` computes."""
+    return len({key for ka, kb, _ in _sides(pairs, grayscale) for key in (ka, kb)})
+
+
 def evaluate_pairs(
     pairs: list[tuple[Path, Path, bool]],
     analyzer: FaceAnalyzer | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     progress=None,
+    grayscale: str = "none",
 ) -> PairsReport:
-    """Embed each distinct image once (largest face) and score every pair."""
+    """Embed each distinct image once (largest face) and score every pair. ``grayscale``: "both"
+    compares grey copies of both photos, "first" a grey first photo with a colour second one."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
+    if grayscale not in GRAYSCALE_MODES:
+        raise ValueError(f"grayscale must be one of {GRAYSCALE_MODES}, not {grayscale!r}")
     analyzer = analyzer or FaceAnalyzer()
     start = time.perf_counter()
-    images = sorted({p for a, b, _ in pairs for p in (a, b)})
-    vectors: dict[Path, np.ndarray | None] = {}
-    for path in images:
+    sides = _sides(pairs, grayscale)
+    images = sorted({key for ka, kb, _ in sides for key in (ka, kb)})
+    vectors: dict[tuple[Path, bool], np.ndarray | None] = {}
+    for path, grey in images:
         try:
-            faces = analyzer.analyze(path)
-            vectors[path] = faces[0].embedding if faces else None
+            faces = analyzer.analyze(variants.grayscale(path) if grey else path)
+            vectors[(path, grey)] = faces[0].embedding if faces else None
         except FaceAtlasError:
-            vectors[path] = None
+            vectors[(path, grey)] = None
         if progress:
             progress()
     dists, labels = [], []
-    for a, b, same in pairs:
-        va, vb = vectors[a], vectors[b]
+    for ka, kb, same in sides:
+        va, vb = vectors[ka], vectors[kb]
         # a pair with a missing face counts as "different" (and as a wrong answer when same)
         dists.append(np.inf if va is None or vb is None else float(np.linalg.norm(va - vb)))
         labels.append(same)
@@ -112,7 +133,7 @@ def evaluate_pairs(
         pairs=len(pairs),
         evaluated=int(np.isfinite(d).sum()),
         images=len(images),
-        images_without_face=[str(p) for p, v in vectors.items() if v is None],
+        images_without_face=[str(p) + (" (grey)" if grey else "") for (p, grey), v in vectors.items() if v is None],
         threshold=threshold,
         accuracy=acc,
         best_accuracy=accs[best],
