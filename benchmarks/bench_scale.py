@@ -82,10 +82,32 @@ def bench_cluster(n: int, poor: float) -> None:
     )
 
 
+def bench_identify(n: int, labelled: float = 0.1) -> None:
+    """Few labels → everyone (the review queue's engine) at scale: a share of faces labelled."""
+    from faceatlas.people.identify import identify, question_order
+
+    x, y = synthetic_faces(n, seed=5)
+    rng = np.random.default_rng(6)
+    labels = np.where(rng.random(n) < labelled, y, -1)
+    t0 = time.perf_counter()
+    pred, conf = identify(x, labels)
+    order = question_order(x, labels, confidence=conf)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rest = labels < 0
+    answered = pred[rest] >= 0
+    acc = float((pred[rest][answered] == y[rest][answered]).mean()) if answered.any() else float("nan")
+    print(
+        f"identify n={n:,} ({labelled:.0%} labelled): {secs:.1f} s with the question order, peak RSS {peak:.0f} MB; "
+        f"{answered.mean():.1%} of unlabelled faces named, {acc:.4f} of them right; {len(order):,} questions ranked"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--search-n", type=int, nargs="*", default=[1_000_000])
     ap.add_argument("--cluster-n", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--identify-n", type=int, nargs="*", default=[100_000])
     ap.add_argument("--poor", type=float, nargs="*", default=[0.0, 0.3], help="fractions of poor faces")
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--nprobe", type=int, nargs="*", default=[], help="IVF lists probed (default: the index's)")
@@ -93,6 +115,8 @@ def main() -> None:
     for n in args.cluster_n:
         for poor in args.poor:
             bench_cluster(n, poor)
+    for n in args.identify_n:
+        bench_identify(n)
     for n in args.search_n:
         bench_search(n, args.queries, args.nprobe)
 

@@ -130,6 +130,26 @@ def test_identify_and_question_order():
     assert ask[0] >= 15, "the most useful question is about the person nobody has labelled"
 
 
+def test_scores_from_nearest_labelled_faces_match_exact_ones():
+    """FAISS-based scores equal brute force, also for faces whose nearest labelled faces are all one
+    person's (the runner-up is then found by a search that leaves that person out)."""
+    from scipy.spatial.distance import cdist
+
+    from faceatlas.people.identify import _scores
+
+    x, y = _clusters(6, 12)
+    labels = np.where(np.arange(len(x)) % 2 == 0, y, -1)
+    open_ = np.nonzero(labels < 0)[0]
+    best, conf = _scores(x.astype(np.float32), labels, open_, 0.6, k=4)  # k below a person's 6 labels
+    d = np.sort(np.stack([cdist(x[open_], x[labels == c]).min(axis=1) for c in range(6)], axis=1), axis=1)
+    s = 1 / (1 + np.exp((d[:, :2] - 0.6) / 0.05))
+    assert (best == y[open_]).all()
+    np.testing.assert_allclose(conf, s[:, 0] * (1 - s[:, 1]), atol=1e-5)
+    assert conf.min() > 0.9
+    one_person = np.where(y == 0, 0, -1)
+    assert (_scores(x.astype(np.float32), one_person, open_, 0.6, k=4)[1][y[open_] == 0] > 0.9).all()
+
+
 @pytest.fixture()
 def captioned_atlas(tmp_path):
     folder = tmp_path / "news"

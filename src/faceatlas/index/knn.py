@@ -57,3 +57,20 @@ def knn(
     d = np.sqrt(np.maximum(d2, 0)).astype(np.float64)
     d[idx < 0] = np.inf
     return d, idx.astype(np.int64)
+
+
+def search(index, queries: np.ndarray, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(euclidean distances, ids) of the ``k`` nearest entries of a :func:`build_faiss` index,
+    leaving out the ids in ``exclude``; missing neighbours have id -1 and distance inf."""
+    import faiss
+
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    params = None
+    if exclude is not None and len(exclude):
+        sel = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.asarray(exclude, dtype=np.int64)))
+        nprobe = getattr(index, "nprobe", None)
+        params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe) if nprobe else faiss.SearchParameters(sel=sel)
+    d2, idx = index.search(q, min(k, index.ntotal), params=params)
+    d = np.sqrt(np.maximum(d2, 0)).astype(np.float64)
+    d[idx < 0] = np.inf
+    return d, idx.astype(np.int64)

@@ -1,11 +1,12 @@
 """Few labels → everyone: identify unlabelled faces from a handful of labelled ones, self-paced,
 and choose which face to ask about next (active learning).
 
-Scores: for a face and a person, the distance d to the person's nearest labelled face becomes a
-match probability s(d) = 1 / (1 + exp((d - threshold) / 0.05)) (the verification similarity, 0.5 at
-the threshold). Confidence of "face is c1" = s(d1) * (1 - s(d2)): high only when the best person is
-close and the runner-up is not. Self-paced rounds: faces above ``accept`` join the labelled pool
-(as pseudo-labels) and the rest are re-scored, easiest first, until no face clears the bar.
+Scores: for a face and a person, the distance d to the person's nearest labelled face (among the
+face's nearest labelled faces, found with FAISS) becomes a match probability
+s(d) = 1 / (1 + exp((d - threshold) / 0.05)) (the verification similarity, 0.5 at the threshold).
+Confidence of "face is c1" = s(d1) * (1 - s(d2)): high only when the best person is close and the
+runner-up is not. Self-paced rounds: faces above ``accept`` join the labelled pool (as
+pseudo-labels) and the rest are re-scored, easiest first, until no face clears the bar.
 Asking: the most useful question is about a face that is uncertain *and* stands for many
 unlabelled neighbours: value = (1 - confidence) * (1 + log(1 + neighbours within ``threshold``)).
 """
@@ -13,51 +14,56 @@ unlabelled neighbours: value = (1 - confidence) * (1 + log(1 + neighbours within
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
 from faceatlas.identity.verify import DEFAULT_THRESHOLD
-from faceatlas.index.knn import knn
+from faceatlas.index.knn import build_faiss, knn, search
 
 
-def _scores(x: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """(best label, confidence) for every face given the currently labelled ones."""
+def _scores(x: np.ndarray, labels: np.ndarray, open_: np.ndarray, threshold: float, k: int = 32):
+    """(best label, confidence) of the faces ``open_`` given the currently labelled ones.
+
+    d1 and d2 (nearest labelled face of the best person, of any other person) come from FAISS: the
+    ``k`` nearest labelled faces, and for faces whose k nearest are all one person's, one more search
+    that leaves that person out. Memory stays linear in the number of faces."""
     known = np.nonzero(labels >= 0)[0]
-    best = np.full(len(x), -1)
-    conf = np.zeros(len(x))
-    if len(known) == 0:
-        return best, conf
-    classes = np.unique(labels[known])
-    d = np.full((len(x), len(classes)), np.inf)
-    for k, c in enumerate(classes):
-        d[:, k] = cdist(x, x[labels == c]).min(axis=1)
-    s = 1.0 / (1.0 + np.exp(np.clip((d - threshold) / 0.05, -60, 60)))
-    order = np.argsort(-s, axis=1)
-    s1 = s[np.arange(len(x)), order[:, 0]]
-    s2 = s[np.arange(len(x)), order[:, 1]] if len(classes) > 1 else np.zeros(len(x))
-    best = classes[order[:, 0]]
-    conf = s1 * (1 - s2)
-    return best, conf
+    n = len(open_)
+    if len(known) == 0 or n == 0:
+        return np.full(n, -1), np.zeros(n)
+    known_labels = labels[known]
+    index = build_faiss(x[known])
+    dist, idx = search(index, x[open_], k)
+    found = idx >= 0
+    lab = np.where(found, known_labels[np.clip(idx, 0, None)], -1)
+    best, d1 = lab[:, 0], dist[:, 0]
+    other = found & (lab != best[:, None])
+    d2 = np.where(other.any(axis=1), dist[np.arange(n), other.argmax(axis=1)], np.inf)
+    alone = ~other.any(axis=1) & (found.sum(axis=1) == min(k, len(known)))  # k neighbours, one person
+    for person in np.unique(best[alone]):
+        rows = np.nonzero(alone & (best == person))[0]
+        d2[rows] = search(index, x[open_[rows]], 1, exclude=np.nonzero(known_labels == person)[0])[0][:, 0]
+    s1, s2 = (1.0 / (1.0 + np.exp(np.clip((d - threshold) / 0.05, -60, 60))) for d in (d1, d2))
+    return best, s1 * (1 - s2)
 
 
 def identify(
     x: np.ndarray, labels: np.ndarray, threshold: float = DEFAULT_THRESHOLD, accept: float = 0.9, rounds: int = 10
 ) -> tuple[np.ndarray, np.ndarray]:
     """Labels for every face (-1 unknown) and their confidence; given labels keep confidence 1."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float32)
     work = np.asarray(labels).copy()
-    given = work >= 0
-    conf = np.where(given, 1.0, 0.0)
+    conf = np.where(work >= 0, 1.0, 0.0)
     for _ in range(rounds):
-        best, c = _scores(x, work, threshold)
-        new = (work < 0) & (c >= accept)
+        open_ = np.nonzero(work < 0)[0]
+        best, c = _scores(x, work, open_, threshold)
+        new = c >= accept
         if not new.any():
             break
-        work[new] = best[new]
-        conf[new] = c[new]
-    best, c = _scores(x, work, threshold)
-    rest = work < 0
-    work[rest] = np.where(c[rest] >= 0.5, best[rest], -1)
-    conf[rest] = c[rest]
+        work[open_[new]] = best[new]
+        conf[open_[new]] = c[new]
+    rest = np.nonzero(work < 0)[0]
+    best, c = _scores(x, work, rest, threshold)
+    work[rest] = np.where(c >= 0.5, best, -1)
+    conf[rest] = c
     return work, conf
 
 
