@@ -53,10 +53,7 @@ def knn(
         index.hnsw.efSearch = 64
     else:
         index = build_faiss(x, exact_limit)
-    d2, idx = index.search(q, k)
-    d = np.sqrt(np.maximum(d2, 0)).astype(np.float64)
-    d[idx < 0] = np.inf
-    return d, idx.astype(np.int64)
+    return search(index, q, k)
 
 
 def search(index, queries: np.ndarray, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -156,8 +156,10 @@ class _KnownPeople:
     def __init__(self, known: list[FaceRecord], assigned: dict, cannot: dict[int, set[int]], clusterer: FaceClusterer):
         self.x = np.stack([f.embedding for f in known])
         self.person_of = np.array([assigned[f.id][0] for f in known])
-        self.ids = np.array(sorted(set(self.person_of.tolist())))
-        self.centroids = np.stack([self.x[self.person_of == p].mean(axis=0) for p in self.ids])
+        self.ids, member_of, self.sizes = np.unique(self.person_of, return_inverse=True, return_counts=True)
+        sums = np.zeros((len(self.ids), self.x.shape[1]))
+        np.add.at(sums, member_of, self.x)
+        self.centroids = sums / self.sizes[:, None]
         self.photos_of: dict[int, set[int]] = defaultdict(set)
         for f in known:
             self.photos_of[assigned[f.id][0]].add(f.image_id)
@@ -176,9 +178,10 @@ class _KnownPeople:
         c = self.clusterer
         tally = Counter(int(self.person_of[j]) for d, j in zip(dist, idx) if j >= 0 and d <= c.threshold)
         for person, count in tally.most_common():
-            if count < min(votes_needed, int((self.person_of == person).sum())):
+            row = np.searchsorted(self.ids, person)
+            if count < min(votes_needed, int(self.sizes[row])):
                 break
-            centroid = self.centroids[np.searchsorted(self.ids, person)]
+            centroid = self.centroids[row]
             if self.allowed(face, person) and np.linalg.norm(centroid - face.embedding) <= c.centroid_threshold:
                 return person, count / max(1, len(dist))
         return None
