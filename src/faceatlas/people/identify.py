@@ -19,7 +19,9 @@ from faceatlas.identity.verify import DEFAULT_THRESHOLD
 from faceatlas.index.knn import build_faiss, knn, search
 
 
-def _scores(x: np.ndarray, labels: np.ndarray, open_: np.ndarray, threshold: float, k: int = 32):
+def _scores(
+    x: np.ndarray, labels: np.ndarray, open_: np.ndarray, threshold: float, k: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
     """(best label, confidence) of the faces ``open_`` given the currently labelled ones.
 
     d1 and d2 (nearest labelled face of the best person, of any other person) come from FAISS: the
