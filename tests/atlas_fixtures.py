@@ -46,3 +46,14 @@ def side_by_side(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     h = max(a.shape[0], b.shape[0])
     pad = lambda x: np.pad(x, ((0, h - x.shape[0]), (0, 0), (0, 0)), constant_values=255)  # noqa: E731
     return np.concatenate([pad(a), pad(b)], axis=1)
+
+
+def make_video(path: Path, clips: list[np.ndarray], seconds: float = 2.0, fps: int = 5, side: int = 480) -> Path:
+    """An MJPEG AVI showing each image of ``clips`` (resized to ``side`` px square) for ``seconds``."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (side, side))
+    for img in clips:
+        frame = cv2.cvtColor(cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
+        for _ in range(int(seconds * fps)):
+            writer.write(frame)
+    writer.release()
+    return path

@@ -17,13 +17,14 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from atlas_fixtures import astronaut, make_album, side_by_side, variants
+from atlas_fixtures import astronaut, hopper, make_album, make_video, side_by_side, variants
 from faceatlas.cli.app import app
 from faceatlas.engines import scan
 from faceatlas.people.assign import full_recluster
 from faceatlas.people.corrections import merge_people, move_face, name_person, reject_face
 from faceatlas.store import Atlas
 from faceatlas.store.db import connect
+from faceatlas.store.export import export_rows
 from faceatlas.store.schema import SCHEMA_VERSION
 from faceatlas.types import Face
 
@@ -89,6 +90,25 @@ def test_rescan_is_incremental(album, atlas):
     assert all("hopper_2" not in f.image_path for f in atlas.faces.live())
     live = {f.id for f in atlas.faces.live()}  # thumbnails of faces that are gone are pruned
     assert {i for i, path in thumbs.items() if path.exists()} == live & set(thumbs) and len(live & set(thumbs)) == 4
+
+
+def test_videos_are_scanned_one_face_per_person(album, atlas):
+    """A video among the photos: frames sampled each second, one face per person seen in it (with
+    the frame's time), joined to the people of the photos; its thumbnail comes from that frame."""
+    make_video(album / "clip.avi", [astronaut(), hopper()], seconds=2.0)
+    (album / "broken.mp4").write_bytes(b"not a video at all")
+    summary = scan(atlas, [album])
+    assert summary.images_seen == 9
+    assert any(f["image"].endswith("broken.mp4") and "cannot decode this video" in f["error"] for f in summary.failed)
+    clip = [f for f in atlas.faces.live() if f.image_path.endswith("clip.avi")]
+    assert sorted(f.frame_ms // 1000 for f in clip) == [0, 2], "one face per person, from its own seconds"
+    for face in clip:
+        photo = "astronaut_0.jpg" if face.frame_ms < 2000 else "hopper_0.jpg"
+        assert face.person_id == person_of(atlas, photo)
+        thumb = atlas.thumbnails().path_for(face.id, face.image_path, face.bbox, face.frame_ms)
+        assert Image.open(thumb).size == (160, 160)
+    rows = {r["face_id"]: r for r in export_rows(atlas)}
+    assert {rows[f.id]["frame_ms"] for f in clip} == {f.frame_ms for f in clip}
 
 
 def test_same_photo_faces_never_one_person(tmp_path, atlas):

@@ -120,3 +120,25 @@ def test_clustering_beats_dbscan_and_chinese_whispers_on_small_faces(shared_data
     best_baseline = max(scores["dbscan"].bcubed_f, scores["chinese-whispers"].bcubed_f)
     assert scores["faceatlas"].bcubed_f >= best_baseline + 0.05, {k: v.to_dict() for k, v in scores.items()}
     assert scores["faceatlas"].bcubed_precision >= 0.98
+
+
+def test_real_video_joins_the_person_of_a_photo(shared_data, tmp_path):
+    """face_recognition's Hamilton clip beside Lin-Manuel Miranda's portrait: a face of the clip
+    joins his person."""
+    from faceatlas.engines import scan
+    from faceatlas.store import Atlas
+
+    ex = shared_data / "face_recognition" / "examples"
+    folder = tmp_path / "media"
+    folder.mkdir()
+    for name in ("short_hamilton_clip.mp4", "lin-manuel-miranda.png"):
+        (folder / name).symlink_to(ex / name)
+    with Atlas(tmp_path / "atlas.sqlite3") as atlas:
+        summary = scan(atlas, [folder])
+        assert summary.failed == []
+        faces = atlas.faces.live()
+        portrait = next(f for f in faces if f.image_path.endswith(".png"))
+        clip = [f for f in faces if f.image_path.endswith(".mp4")]
+        assert len(clip) >= 2 and all(f.frame_ms is not None for f in clip)
+        assert portrait.person_id is not None
+        assert any(f.person_id == portrait.person_id for f in clip)

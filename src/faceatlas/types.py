@@ -84,6 +84,7 @@ class Face:
     embedding: np.ndarray | None = None
     detector: str = ""
     embedder: str = ""
+    frame_ms: int | None = None  # in a video: the time of the frame this face was taken from
 
     def to_dict(self, embedding: bool = False) -> dict[str, Any]:
         """JSON-ready view; the embedding is included only when asked (it is long)."""
@@ -94,6 +95,8 @@ class Face:
             "pose": self.pose.to_dict() if self.pose else None,
             "quality": None if self.quality is None else round(float(self.quality), 4),
         }
+        if self.frame_ms is not None:
+            out["frame_ms"] = self.frame_ms
         if embedding and self.embedding is not None:
             out["embedding"] = [round(float(v), 6) for v in self.embedding]
         return out

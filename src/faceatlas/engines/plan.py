@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from faceatlas.io import iter_image_files
+from faceatlas.io import iter_media_files
 from faceatlas.store import Atlas
 
 
@@ -42,7 +42,7 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
     todo: list[WorkItem] = []
     unchanged = 0
     seen_paths: set[str] = set()
-    for path in iter_image_files(roots):
+    for path in iter_media_files(roots):
         p = str(Path(os.path.abspath(path)))
         if p in seen_paths or (allowed is not None and not is_within(p, allowed)):
             continue

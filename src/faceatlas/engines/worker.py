@@ -1,4 +1,5 @@
-"""Analysing one file, in whatever process runs it. Models load once per process."""
+"""Analysing one file (a photo, or a video's sampled frames), in whatever process runs it. Models
+load once per process."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faceatlas.engines.plan import WorkItem, file_sha256
+from faceatlas.engines.video import analyze_video
 from faceatlas.errors import FaceAtlasError
 from faceatlas.io.captions import caption_for
+from faceatlas.io.video import is_video
 from faceatlas.pipeline import AnalyzerConfig, FaceAnalyzer
 from faceatlas.types import Face
 
@@ -44,9 +47,12 @@ def analyze_item(item: WorkItem) -> WorkResult:
     result = WorkResult(item)
     try:
         result.sha256 = file_sha256(item.path)
-        image = _ANALYZER.open(item.path)
-        result.width, result.height = image.size
-        result.faces = _ANALYZER.analyze(image)
+        if is_video(item.path):
+            result.faces, (result.width, result.height) = analyze_video(_ANALYZER, item.path)
+        else:
+            image = _ANALYZER.open(item.path)
+            result.width, result.height = image.size
+            result.faces = _ANALYZER.analyze(image)
         result.model = _ANALYZER.embedder_name
         result.caption = caption_for(Path(item.path))
     except FaceAtlasError as exc:

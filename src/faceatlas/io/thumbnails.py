@@ -11,9 +11,17 @@ from faceatlas.io.images import open_image
 from faceatlas.types import BBox
 
 
-def face_crop(image_path: str, bbox: BBox, size: int = 160, margin: float = 0.35) -> Image.Image:
-    """A ``size`` px square crop around ``bbox`` with ``margin`` of the box added on each side."""
-    img = open_image(image_path)
+def face_crop(
+    image_path: str, bbox: BBox, size: int = 160, margin: float = 0.35, frame_ms: int | None = None
+) -> Image.Image:
+    """A ``size`` px square crop around ``bbox`` with ``margin`` of the box added on each side (of the
+    frame at ``frame_ms`` when the file is a video)."""
+    if frame_ms is None:
+        img = open_image(image_path)
+    else:
+        from faceatlas.io.video import read_frame
+
+        img = open_image(read_frame(image_path, frame_ms), name=image_path)
     side = max(bbox.width, bbox.height) * (1 + 2 * margin)
     cx, cy = bbox.center
     scale = 1.0
@@ -41,12 +49,12 @@ class ThumbnailCache:
         self.folder = folder
         self.size = size
 
-    def path_for(self, face_id: int, image_path: str, bbox: BBox) -> Path:
+    def path_for(self, face_id: int, image_path: str, bbox: BBox, frame_ms: int | None = None) -> Path:
         path = self.folder / f"{face_id}.jpg"
         if not path.is_file():
             self.folder.mkdir(parents=True, exist_ok=True)
             buf = io.BytesIO()
-            face_crop(image_path, bbox, self.size).save(buf, format="JPEG", quality=88)
+            face_crop(image_path, bbox, self.size, frame_ms=frame_ms).save(buf, format="JPEG", quality=88)
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(buf.getvalue())
             tmp.replace(path)

@@ -30,6 +30,17 @@ def _order(faces: list[FaceRecord]) -> list[FaceRecord]:
     return sorted(faces, key=lambda f: (f.image_path, round(f.bbox.x1), round(f.bbox.y1), f.id))
 
 
+def _shot(face: FaceRecord) -> tuple[int, int]:
+    """What one camera shot is: a photo, or one frame of a video. Two faces of one shot are never
+    one person; faces from different frames of a video can be."""
+    return face.image_id, face.frame_ms if face.frame_ms is not None else -1
+
+
+def _shots(faces: list[FaceRecord]) -> np.ndarray:
+    """An integer per face naming its shot (for the clusterer's ``groups``)."""
+    return np.unique([_shot(f) for f in faces], axis=0, return_inverse=True)[1].ravel()
+
+
 def _constraints(atlas: Atlas) -> tuple[dict[int, int], dict[int, set[int]]]:
     """(face → person the user put it in, face → people it must never join)."""
     must: dict[int, int] = {}
@@ -58,7 +69,7 @@ def full_recluster(atlas: Atlas, clusterer: FaceClusterer | None = None) -> Assi
         must, cannot = _constraints(atlas)
         labels = clusterer.fit_predict(
             np.stack([f.embedding for f in faces]),
-            groups=np.array([f.image_id for f in faces]),
+            groups=_shots(faces),
             quality=np.array([f.quality if f.quality is not None else 1.0 for f in faces]),
             must_link=np.array([must.get(f.id, -1) for f in faces]),
             cannot_link={i: cannot[f.id] for i, f in enumerate(faces) if f.id in cannot},
@@ -129,12 +140,12 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
                 leftover.append(face)
                 continue
             atlas.people.assign(face.id, chosen[0], "auto", round(chosen[1], 4))
-            people.photos_of[chosen[0]].add(face.image_id)
+            people.photos_of[chosen[0]].add(_shot(face))
             report.assigned += 1
         if leftover:
             labels = clusterer.fit_predict(
                 np.stack([f.embedding for f in leftover]),
-                groups=np.array([f.image_id for f in leftover]),
+                groups=_shots(leftover),
                 quality=np.array([f.quality if f.quality is not None else 1.0 for f in leftover]),
                 cannot_link={},
             )
@@ -160,14 +171,14 @@ class _KnownPeople:
         sums = np.zeros((len(self.ids), self.x.shape[1]))
         np.add.at(sums, member_of, self.x)
         self.centroids = sums / self.sizes[:, None]
-        self.photos_of: dict[int, set[int]] = defaultdict(set)
+        self.photos_of: dict[int, set[tuple[int, int]]] = defaultdict(set)
         for f in known:
-            self.photos_of[assigned[f.id][0]].add(f.image_id)
+            self.photos_of[assigned[f.id][0]].add(_shot(f))
         self.cannot = cannot
         self.clusterer = clusterer
 
     def allowed(self, face: FaceRecord, person: int) -> bool:
-        return person not in self.cannot.get(face.id, set()) and face.image_id not in self.photos_of[person]
+        return person not in self.cannot.get(face.id, set()) and _shot(face) not in self.photos_of[person]
 
     def by_vote(
         self, face: FaceRecord, dist: np.ndarray, idx: np.ndarray, votes_needed: int

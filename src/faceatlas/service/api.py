@@ -170,7 +170,7 @@ def thumbnail(face_id: int, atlas: AtlasDep) -> FileResponse:
     face = atlas.faces.get(face_id)
     if face is None:
         raise StoreError(f"no face with id {face_id}")
-    path = atlas.thumbnails().path_for(face.id, face.image_path, face.bbox)
+    path = atlas.thumbnails().path_for(face.id, face.image_path, face.bbox, face.frame_ms)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
 

@@ -7,7 +7,7 @@ from faceatlas.store import Atlas
 
 def export_rows(atlas: Atlas) -> list[dict]:
     rows = atlas.conn.execute(
-        """SELECT i.path, f.id, f.x1, f.y1, f.x2, f.y2, f.quality, a.person_id, p.name, a.source
+        """SELECT i.path, f.id, f.x1, f.y1, f.x2, f.y2, f.quality, a.person_id, p.name, a.source, f.frame_ms
            FROM faces f JOIN images i ON i.id = f.image_id AND i.status = 'done'
            LEFT JOIN assignments a ON a.face_id = f.id
            LEFT JOIN people p ON p.id = a.person_id
@@ -25,6 +25,7 @@ def export_rows(atlas: Atlas) -> list[dict]:
             "person_id": r[7],
             "name": r[8],
             "source": r[9],
+            "frame_ms": r[10],  # faces from videos: the time of their frame; None for photos
         }
         for r in rows
     ]

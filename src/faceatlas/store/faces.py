@@ -11,7 +11,7 @@ from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face
 
 _SELECT = """SELECT f.id, f.image_id, i.path, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.embedding,
-                    a.person_id, a.source, a.confidence
+                    a.person_id, a.source, a.confidence, f.frame_ms
              FROM faces f JOIN images i ON i.id = f.image_id
              LEFT JOIN assignments a ON a.face_id = f.id"""
 
@@ -28,6 +28,7 @@ def _record(row: sqlite3.Row) -> FaceRecord:
         person_id=row[10],
         source=row[11],
         confidence=row[12],
+        frame_ms=row[13],
     )
 
 
@@ -44,8 +45,8 @@ class FaceTable:
             pose = f.pose
             cur = self.conn.execute(
                 """INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality,
-                                      embedding, model)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                      embedding, model, frame_ms)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     image_id,
                     f.bbox.x1,
@@ -60,6 +61,7 @@ class FaceTable:
                     f.quality,
                     np.asarray(f.embedding, dtype=np.float32).tobytes(),
                     f.embedder,
+                    f.frame_ms,
                 ),
             )
             ids.append(int(cur.lastrowid))

@@ -32,14 +32,18 @@ class FaceRecord:
     person_id: int | None = None
     source: str | None = None
     confidence: float | None = None
+    frame_ms: int | None = None  # faces from videos: the time of their frame
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "image": self.image_path,
             "bbox": self.bbox.to_list(),
             "quality": None if self.quality is None else round(self.quality, 4),
         }
+        if self.frame_ms is not None:
+            out["frame_ms"] = self.frame_ms
+        return out
 
 
 @dataclass(frozen=True)

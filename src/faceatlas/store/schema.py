@@ -121,6 +121,10 @@ MIGRATIONS: list[str] = [
     DROP TABLE people;
     ALTER TABLE people_v5 RENAME TO people;
     """,
+    # 6: faces found in videos: the time of their frame
+    """
+    ALTER TABLE faces ADD COLUMN frame_ms INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
