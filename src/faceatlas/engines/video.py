@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.io import open_image
-from faceatlas.io.video import sample_frames, video_info
+from faceatlas.io.video import sample_frames
 from faceatlas.people.cluster import FaceClusterer
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.types import Face
@@ -24,15 +24,16 @@ MAX_FRAMES = 600  # longer videos are sampled more sparsely
 
 def analyze_video(analyzer: FaceAnalyzer, path: str | Path) -> tuple[list[Face], tuple[int, int]]:
     """(one face per person seen in the video, largest first; (width, height) of the video)."""
-    info = video_info(path)
     faces: list[Face] = []
     frame_of: list[int] = []
+    size = (0, 0)
     for k, (ms, rgb) in enumerate(sample_frames(path, EVERY_MS, MAX_FRAMES)):
+        size = (rgb.shape[1], rgb.shape[0])
         for face in analyzer.analyze(open_image(rgb, analyzer.limits, name=f"{path}@{ms}ms")):
             face.frame_ms = ms
             faces.append(face)
             frame_of.append(k)
-    return _one_per_person(faces, np.array(frame_of)), (info.width, info.height)
+    return _one_per_person(faces, np.array(frame_of)), size
 
 
 def _one_per_person(faces: list[Face], frame_of: np.ndarray) -> list[Face]:

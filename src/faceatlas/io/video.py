@@ -8,7 +8,6 @@ containers, inexact.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,14 +23,6 @@ def is_video(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
-@dataclass(frozen=True)
-class VideoInfo:
-    width: int
-    height: int
-    fps: float
-    frames: int
-
-
 def _capture(path: str | Path):
     import cv2
 
@@ -40,21 +31,6 @@ def _capture(path: str | Path):
         cap.release()
         raise ImageError("cannot decode this video (unknown format or corrupt file)", str(path))
     return cap
-
-
-def video_info(path: str | Path) -> VideoInfo:
-    import cv2
-
-    cap = _capture(path)
-    try:
-        return VideoInfo(
-            int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-            int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-            float(cap.get(cv2.CAP_PROP_FPS) or 0.0),
-            int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0),
-        )
-    finally:
-        cap.release()
 
 
 def sample_frames(path: str | Path, every_ms: int = 1000, max_frames: int = 600) -> Iterator[tuple[int, np.ndarray]]:
