@@ -206,7 +206,8 @@ def person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         return
     out_console.print(f"[bold]person {rec.id}[/bold] {rec.name or '(unnamed)'}: {len(faces)} faces")
     for f in faces:
-        out_console.print(f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {f['image']}", highlight=False)
+        at = f" at {f['frame_ms'] / 1000:.1f} s" if "frame_ms" in f else ""
+        out_console.print(f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {f['image']}{at}", highlight=False)
 
 
 def _change(db: Path | None, action, *args):
