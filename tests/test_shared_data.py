@@ -142,3 +142,40 @@ def test_real_video_joins_the_person_of_a_photo(shared_data, tmp_path):
         assert len(clip) >= 2 and all(f.frame_ms is not None for f in clip)
         assert portrait.person_id is not None
         assert any(f.person_id == portrait.person_id for f in clip)
+
+
+def _known_identities(shared_data) -> dict[str, str]:
+    """Photo path → identity, for every photo of ../shared/data whose person is labelled."""
+    import csv
+
+    out = {}
+    with (shared_data / "deepface" / "identities.csv").open() as fh:
+        out.update({str(shared_data / "deepface" / r["file"]): "deepface:" + r["identity"] for r in csv.DictReader(fh)})
+    train = shared_data / "face_recognition" / "examples" / "knn_examples" / "train"
+    out.update({str(p): "fr:" + p.parent.name for p in train.glob("*/*")})
+    for p in (shared_data / "detection" / "compreface").glob("*.jpg"):
+        if p.stem.split("_")[1].isalpha():
+            out[str(p)] = "cf:" + p.stem.split("_")[1]
+    return out
+
+
+def test_whole_shared_folder_scan_never_mixes_labelled_people(shared_data, tmp_path):
+    """Everything in ../shared/data (photos, group photos, the video) scanned into one atlas: no
+    person holds photos of two different labelled identities, and most labelled photos are in a
+    person with the rest of their identity."""
+    from collections import Counter
+
+    from faceatlas.engines import scan
+    from faceatlas.store import Atlas
+
+    known = _known_identities(shared_data)
+    with Atlas(tmp_path / "atlas.sqlite3") as atlas:
+        summary = scan(atlas, [shared_data])
+        assert summary.failed == [] and summary.people >= 15
+        by_person: dict[int, Counter] = {}
+        for face in atlas.faces.live():
+            if face.person_id is not None and face.image_path in known:
+                by_person.setdefault(face.person_id, Counter())[known[face.image_path]] += 1
+    assert all(len(ids) == 1 for ids in by_person.values()), by_person
+    grouped = sum(sum(c.values()) for c in by_person.values())
+    assert grouped >= 0.9 * len(known), (grouped, len(known))

@@ -17,8 +17,9 @@ a. only faces of quality ≥ ``min_quality`` (or placed by the user) form people
 b. each poorer face joins the person whose centroid is nearest, when within ``attach_threshold``
    and nothing forbids it (a centroid averages out noise, so one face to a person is a safer
    comparison than one face to one face);
-c. the poorer faces still alone are clustered among themselves (steps 1–3), so a person seen only in
-   poor photos can still form.
+c. the poorer faces still alone are clustered among themselves, linked only by strong edges
+   (≤ ``strong_threshold``: weaker evidence needs a closer match), so a person seen only in poor
+   photos can still form.
 
 Groups smaller than ``min_cluster_size`` without a user label are left unassigned (label -1).
 """
@@ -142,13 +143,13 @@ class FaceClusterer:
         self._join_user_labels(uf, user)
         if n > 1:
             dist, idx = knn(x, min(self.k + 1, n), exact_limit=20_000)
-            self._link(uf, self._edges(dist, idx, seeds))
+            self._link(uf, self._edges(dist, idx, seeds, self.threshold))
             if not seeds.all():
                 self._attach(uf, x, seeds)
                 poor = np.nonzero(~seeds)[0]
                 alone = np.zeros(n, dtype=bool)
                 alone[poor] = uf.sizes[[uf.find(int(i)) for i in poor]] == 1
-                self._link(uf, self._edges(dist, idx, alone))
+                self._link(uf, self._edges(dist, idx, alone, self.strong_threshold))
         self.labels_ = self._labels(uf, n)
         return self
 
@@ -175,12 +176,12 @@ class FaceClusterer:
             else:
                 first[label] = i
 
-    def _edges(self, dist: np.ndarray, idx: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    def _edges(self, dist: np.ndarray, idx: np.ndarray, seeds: np.ndarray, threshold: float) -> np.ndarray:
         """Candidate edges (pairs of face indices), strongest first; vectorised over all pairs."""
         n, k = idx.shape
         rows = np.repeat(np.arange(n), k)
         cols, d = idx.ravel(), dist.ravel()
-        keep = (cols >= 0) & (cols != rows) & (d <= self.threshold)
+        keep = (cols >= 0) & (cols != rows) & (d <= threshold)
         keep &= seeds[rows] & seeds[np.clip(cols, 0, None)]
         a, b, d = np.minimum(rows, cols)[keep], np.maximum(rows, cols)[keep], d[keep]
         if len(a) == 0:
