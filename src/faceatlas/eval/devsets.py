@@ -1,0 +1,110 @@
+"""The development sets of ``../shared/devsets`` (see their README): ``celeba_dev`` (100 CelebA
+identities, a fixed **dev** half of even identity numbers for choosing, a **test** half of odd ones
+for reporting) and ``landmarks_afw`` (337 faces with 68 hand-labelled points).
+
+Every evaluation that touches these sets takes the half explicitly; nothing here walks a folder
+beyond the files the sets' own CSVs list.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HALVES = ("dev", "test", "all")
+
+
+def default_devsets_root() -> Path:
+    """``$FACEATLAS_DEVSETS``, else ``../shared/devsets`` beside the working directory's repository."""
+    env = os.environ.get("FACEATLAS_DEVSETS")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent.parent / "shared" / "devsets"
+        if (parent / "pyproject.toml").is_file() and candidate.is_dir():
+            return candidate
+    return Path.cwd().parent / "shared" / "devsets"
+
+
+def celeba_root(root: Path | None = None) -> Path:
+    """The ``celeba_dev`` folder, given it or the ``devsets`` folder above it."""
+    root = root or default_devsets_root()
+    return root if (root / "identities.csv").is_file() else root / "celeba_dev"
+
+
+@dataclass(frozen=True)
+class LabelledPhoto:
+    """One photo of a folder-per-identity set: its path and its identity label."""
+
+    path: Path
+    identity: str
+    half: str = ""
+
+
+def celeba_photos(root: Path | None = None, half: str = "dev") -> list[LabelledPhoto]:
+    """The photos of one half of ``celeba_dev`` ("dev", "test" or "all"), sorted by file name."""
+    if half not in HALVES:
+        raise ValueError(f"half must be one of {HALVES}, not {half!r}")
+    base = celeba_root(root)
+    out = []
+    with (base / "identities.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if half == "all" or row["half"] == half:
+                out.append(LabelledPhoto(base / row["file"], f"{int(row['identity']):05d}", row["half"]))
+    return sorted(out, key=lambda p: str(p.path))
+
+
+def celeba_attributes(root: Path | None = None) -> dict[str, dict[str, int]]:
+    """file (relative, as in the CSV) → CelebA attribute → +1 / -1, for the photos that have them."""
+    base = celeba_root(root)
+    with (base / "attributes.csv").open(newline="") as fh:
+        return {r.pop("file"): {k: int(v) for k, v in r.items()} for r in csv.DictReader(fh)}
+
+
+def celeba_gender(root: Path | None = None) -> dict[str, str]:
+    """identity (five digits) → "male" / "female", the majority of CelebA's ``Male`` over its photos."""
+    base = celeba_root(root)
+    with (base / "identity_gender.csv").open(newline="") as fh:
+        return {f"{int(r['identity']):05d}": r["gender"] for r in csv.DictReader(fh)}
+
+
+@dataclass(frozen=True)
+class LandmarkFace:
+    """One AFW face: its crop and its 68 labelled points (0-based pixels in the crop)."""
+
+    path: Path
+    points68: np.ndarray
+
+    @property
+    def points5(self) -> np.ndarray:
+        """Eye centres (mean of 36–41 and 42–47), nose tip 30, mouth corners 48 and 54."""
+        p = self.points68
+        return np.stack([p[36:42].mean(0), p[42:48].mean(0), p[30], p[48], p[54]])
+
+    @property
+    def normaliser(self) -> float:
+        """Outer-eye-corner distance (points 36–45), as 300-W normalises errors."""
+        return float(np.linalg.norm(self.points68[36] - self.points68[45]))
+
+
+def afw_faces(root: Path | None = None) -> list[LandmarkFace]:
+    """Every labelled face of ``landmarks_afw`` (from ``landmarks.csv``; 1-based → 0-based pixels)."""
+    root = root or default_devsets_root()
+    base = root if (root / "landmarks.csv").is_file() else root / "landmarks_afw"
+    out = []
+    with (base / "landmarks.csv").open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            xs = [float(row[f"x{i}"]) for i in range(68)]
+            ys = [float(row[f"y{i}"]) for i in range(68)]
+            out.append(LandmarkFace(base / row["file"], np.stack([xs, ys], axis=1) - 1.0))
+    return sorted(out, key=lambda f: str(f.path))
+
+
+def nme_5(predicted5: np.ndarray, face: LandmarkFace) -> float:
+    """Mean five-point error normalised by the outer-eye-corner distance (a fraction, not %)."""
+    return float(np.linalg.norm(np.asarray(predicted5) - face.points5, axis=1).mean() / face.normaliser)
