@@ -76,7 +76,7 @@ class Face:
 
     bbox: BBox
     score: float
-    landmarks5: np.ndarray  # (5, 2): eye corners (right eye outer/inner, left eye outer/inner), nose base
+    landmarks5: np.ndarray  # (5, 2) px: eye centres, nose tip, mouth corners, each pair left to right in the image
     landmarks68: np.ndarray | None = None
     pose: Pose | None = None
     quality: float | None = None
@@ -85,6 +85,9 @@ class Face:
     detector: str = ""
     embedder: str = ""
     frame_ms: int | None = None  # in a video: the time of the frame this face was taken from
+    attributes: dict[str, Any] = field(default_factory=dict)  # what the attribute heads say (gender, age, ...)
+    mesh: np.ndarray | None = None  # (468, 3) dense mesh: x, y in original-image px, z relative, same scale
+    iris: np.ndarray | None = None  # (10, 3): 5 points per iris (centre first), same frame as ``mesh``
 
     def to_dict(self, embedding: bool = False) -> dict[str, Any]:
         """JSON-ready view; the embedding is included only when asked (it is long)."""

@@ -27,7 +27,7 @@ def list_models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         rows.append(
             {
                 "name": spec.name,
-                "kind": spec.kind,
+                "kind": str(spec.kind),
                 "version": spec.version,
                 "runtime": spec.runtime,
                 "available": ok,

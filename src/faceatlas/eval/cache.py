@@ -2,9 +2,10 @@
 photo's faces (boxes, landmarks, quality, embeddings...) are kept per analyzer.
 
 The key of a cache folder is a hash of the analyzer's configuration, its embedder's name/version and
-the source of the code that produces faces (``pipeline/``, ``models/``, ``io/``, ``types.py``): any
-change there starts a new folder, so a cached result never outlives the code that made it. Files are
-written atomically (temporary file + rename), so concurrent evaluations can share one cache.
+:data:`faceatlas.pipeline.analyzer.ANALYSIS_REVISION`, which is bumped by every change that alters
+what the analyzer returns (as an embedder's version is bumped when its vectors change). A photo's
+entry also carries its size and mtime. Files are written atomically (temporary file + rename), so
+concurrent evaluations can share one cache.
 
 Location: ``$FACEATLAS_CACHE`` or ``~/.cache/faceatlas``, under ``eval/``.
 """
@@ -15,12 +16,9 @@ import hashlib
 import os
 import pickle
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 
 from faceatlas.types import Face
-
-_CODE_PARTS = ("pipeline", "models", "io", "identity", "types.py")
 
 
 def cache_root() -> Path:
@@ -29,23 +27,11 @@ def cache_root() -> Path:
     return base / "eval"
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """SHA-1 over the source files that decide what a face looks like."""
-    pkg = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha1()
-    for part in _CODE_PARTS:
-        target = pkg / part
-        files = sorted(target.rglob("*.py")) + sorted(target.rglob("*.json")) if target.is_dir() else [target]
-        for f in files:
-            digest.update(str(f.relative_to(pkg)).encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def analyzer_key(analyzer) -> str:
     """The cache folder name for ``analyzer`` (a :class:`~faceatlas.pipeline.FaceAnalyzer`)."""
-    text = f"{analyzer.config!r}|{analyzer.embedder_name}|{code_fingerprint()}"
+    from faceatlas.pipeline.analyzer import ANALYSIS_REVISION
+
+    text = f"{analyzer.config!r}|{analyzer.embedder_name}|{ANALYSIS_REVISION}"
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 

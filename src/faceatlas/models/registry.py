@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,22 @@ class WeightFile:
     wheel_member: str | None = None  # path of the file inside that wheel
 
 
+class ModelKind(StrEnum):
+    """What a model does in the pipeline."""
+
+    DETECTOR = "detector"
+    LANDMARKER = "landmarker"
+    EMBEDDER = "embedder"
+    ATTRIBUTE = "attribute"  # a head reading a face and writing ``Face.attributes`` (gender, age, ...)
+    MESH = "mesh"  # a dense 3D face mesh (``Face.mesh``, ``Face.iris``)
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A named, versioned model and how to build it from its located weight files."""
 
     name: str
-    kind: str  # "detector" | "landmarker" | "embedder"
+    kind: ModelKind
     version: str
     description: str
     runtime: str
@@ -55,16 +66,19 @@ _LOCK = threading.RLock()
 
 def register(spec: ModelSpec) -> ModelSpec:
     """Add a model to the registry (called at import time by each model module)."""
+    if not isinstance(spec.kind, ModelKind):
+        object.__setattr__(spec, "kind", ModelKind(spec.kind))  # raises for an unknown kind
     if spec.name in _SPECS and _SPECS[spec.name] != spec:
         raise ValueError(f"model {spec.name!r} registered twice")
     _SPECS[spec.name] = spec
     return spec
 
 
-def specs(kind: str | None = None) -> list[ModelSpec]:
+def specs(kind: ModelKind | str | None = None) -> list[ModelSpec]:
     """All registered models, optionally of one kind, in name order."""
     _discover()
-    return sorted((s for s in _SPECS.values() if kind is None or s.kind == kind), key=lambda s: s.name)
+    wanted = None if kind is None else ModelKind(kind)
+    return sorted((s for s in _SPECS.values() if wanted is None or s.kind == wanted), key=lambda s: s.name)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -25,6 +25,10 @@ from faceatlas.pipeline.pose import head_pose
 from faceatlas.pipeline.quality import combine, quality_parts
 from faceatlas.types import BBox, Detection, Face
 
+# Bumped by every change that alters what analyze() returns for the same configuration (evaluation
+# caches are keyed by it; stored vectors are keyed by the embedder's version).
+ANALYSIS_REVISION = "1"
+
 
 @dataclass(frozen=True)
 class AnalyzerConfig:
