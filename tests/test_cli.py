@@ -35,7 +35,8 @@ def test_analyze_json_shape(photos):
     assert set(by_name) == {"astronaut.jpg", "astronaut_mirror.png", "hopper.jpg", "broken.jpg"}
     assert by_name["broken.jpg"]["error"] and by_name["broken.jpg"]["faces"] == []
     face = by_name["astronaut.jpg"]["faces"][0]
-    assert set(face) == {"bbox", "score", "landmarks5", "pose", "quality", "embedding"}
+    assert set(face) == {"bbox", "score", "landmarks5", "pose", "quality", "attributes", "embedding"}
+    assert set(face["attributes"]) == {"gender", "gender_score", "age", "expression", "expression_scores", "liveness"}
     assert len(face["bbox"]) == 4 and len(face["landmarks5"]) == 5 and len(face["embedding"]) == 128
     assert set(face["pose"]) == {"yaw", "pitch", "roll"}
     assert by_name["astronaut.jpg"]["error"] is None

@@ -28,7 +28,10 @@ def test_face_record_is_complete(reference):
     assert f.embedding.shape == (128,) and f.embedding.dtype == np.float32
     assert 0.5 < f.quality <= 1.0
     d = f.to_dict()
-    assert set(d) == {"bbox", "score", "landmarks5", "pose", "quality"}
+    assert set(d) == {"bbox", "score", "landmarks5", "pose", "quality", "attributes"}
+    from faceatlas.pipeline.stages import ATTRIBUTE_KEYS
+
+    assert set(d["attributes"]) == set(ATTRIBUTE_KEYS)  # every key present, None without its head
     assert "embedding" in f.to_dict(embedding=True)
 
 

@@ -26,3 +26,12 @@ class ModelUnavailableError(FaceAtlasError):
 
 class StoreError(FaceAtlasError):
     """The atlas store refused an operation (unknown id, bad constraint...)."""
+
+
+class EmbedderMismatchError(FaceAtlasError):
+    """Vectors of two identity spaces (embedders) were about to be compared or mixed."""
+
+    def __init__(self, expected: str, got: str, hint: str = "") -> None:
+        self.expected, self.got = expected, got
+        message = f"this atlas holds {expected} embeddings; {got} embeddings cannot be compared with them"
+        super().__init__(message + (f" ({hint})" if hint else ""))

@@ -76,14 +76,15 @@ class Face:
 
     bbox: BBox
     score: float
-    landmarks5: np.ndarray  # (5, 2) px: eye centres, nose tip, mouth corners, each pair left to right in the image
-    landmarks68: np.ndarray | None = None
+    # (5, 2) px: eye centres, nose tip, mouth corners (each pair left to right in the image)
+    landmarks5: np.ndarray | None = None
+    landmarks68: np.ndarray | None = None  # (68, 2) px, iBUG 300-W layout
     pose: Pose | None = None
     quality: float | None = None
     quality_parts: dict[str, float] = field(default_factory=dict)
     embedding: np.ndarray | None = None
     detector: str = ""
-    embedder: str = ""
+    embedder: str = ""  # the identity space of ``embedding`` ("name/version")
     frame_ms: int | None = None  # in a video: the time of the frame this face was taken from
     attributes: dict[str, Any] = field(default_factory=dict)  # what the attribute heads say (gender, age, ...)
     mesh: np.ndarray | None = None  # (468, 3) dense mesh: x, y in original-image px, z relative, same scale
@@ -94,15 +95,33 @@ class Face:
         out: dict[str, Any] = {
             "bbox": self.bbox.to_list(),
             "score": round(float(self.score), 4),
-            "landmarks5": [[round(float(x), 1), round(float(y), 1)] for x, y in self.landmarks5],
+            "landmarks5": None
+            if self.landmarks5 is None
+            else [[round(float(x), 1), round(float(y), 1)] for x, y in self.landmarks5],
             "pose": self.pose.to_dict() if self.pose else None,
             "quality": None if self.quality is None else round(float(self.quality), 4),
         }
+        out["attributes"] = {k: _jsonable(v) for k, v in self.attributes.items()}
         if self.frame_ms is not None:
             out["frame_ms"] = self.frame_ms
+        if self.mesh is not None:
+            out["mesh"] = np.round(self.mesh, 2).tolist()
+        if self.iris is not None:
+            out["iris"] = np.round(self.iris, 2).tolist()
         if embedding and self.embedding is not None:
             out["embedding"] = [round(float(v), 6) for v in self.embedding]
         return out
+
+
+def _jsonable(value: Any) -> Any:
+    """Attribute values as JSON: floats rounded, numpy scalars unwrapped, dicts recursively."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def pairs(
         Path | None, typer.Option(help="Folder the file names are relative to (default: the CSV's).")
     ] = None,
     plot: Annotated[Path | None, typer.Option(help="Save a ROC curve PNG here.")] = None,
-    threshold: Annotated[float | None, typer.Option(help="Distance threshold (default 0.6).")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Distance threshold (default: the embedder's).")] = None,
     detector: DetectorOpt = "auto",
     flip_tta: Annotated[bool, typer.Option("--flip-tta")] = False,
     embedder: EmbedderOpt = "dlib-resnet-onnx",
@@ -44,14 +44,12 @@ def pairs(
 ) -> None:
     """Verification accuracy, best threshold, ROC AUC and TAR at FAR 1e-2 / 1e-3 on labelled pairs."""
     from faceatlas.eval.pairs import GRAYSCALE_MODES, evaluate_pairs, images_to_embed, plot_roc, read_pairs
-    from faceatlas.identity.verify import DEFAULT_THRESHOLD
-
     if grayscale not in GRAYSCALE_MODES:
         raise typer.BadParameter(f"one of {', '.join(GRAYSCALE_MODES)}", param_hint="--grayscale")
     items = read_pairs(csv_path, root)
     with progress_bar(images_to_embed(items, grayscale), "embedding", show_progress(as_json)) as advance:
         analyzer = analyzer_from_options(detector, flip_tta, embedder)
-        report = evaluate_pairs(items, analyzer, threshold or DEFAULT_THRESHOLD, advance, grayscale)
+        report = evaluate_pairs(items, analyzer, threshold, advance, grayscale)
     data = report.to_dict()
     if plot:
         data["plot"] = str(plot_roc(report, plot))
@@ -83,10 +81,9 @@ def calibrate(
 ) -> None:
     """Rebuild the impostor-distance table and quality references from labelled faces."""
     from faceatlas.eval.calibrate import build, write
-    from faceatlas.identity.calibration import CALIBRATION_FILE
 
     cal = build(data_root)
-    path = write(cal, out or CALIBRATION_FILE)
+    path = write(cal, out)
     out_console.print(f"{cal.notes} → {path}")
 
 

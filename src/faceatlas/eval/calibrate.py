@@ -20,7 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from faceatlas.identity.calibration import CALIBRATION_FILE, Calibration
+from faceatlas.identity.calibration import Calibration
+from faceatlas.identity.space import DATA_DIR, default_space
 from faceatlas.models import load
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.pipeline.quality import sharpness_variance
@@ -81,7 +82,9 @@ def build(data_root: Path, analyzer: FaceAnalyzer | None = None) -> Calibration:
     )
 
 
-def write(cal: Calibration, path: Path = CALIBRATION_FILE) -> Path:
+def write(cal: Calibration, path: Path | None = None) -> Path:
+    """Write ``cal`` (default: the default space's packaged calibration file)."""
+    path = path or DATA_DIR / default_space().calibration_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cal.to_json(), indent=1) + "\n")
     return path

@@ -139,7 +139,7 @@ def evaluate_detector(
         result = detect_faces(image, config)
         score.seconds += time.perf_counter() - start
         score.images += 1
-        dets = result.detections if result.rotation == 0 else []
+        dets = result.upright()
         if gt.portrait:
             score.portraits += 1
             score.portraits_found += bool(dets)

@@ -108,3 +108,26 @@ def afw_faces(root: Path | None = None) -> list[LandmarkFace]:
 def nme_5(predicted5: np.ndarray, face: LandmarkFace) -> float:
     """Mean five-point error normalised by the outer-eye-corner distance (a fraction, not %)."""
     return float(np.linalg.norm(np.asarray(predicted5) - face.points5, axis=1).mean() / face.normaliser)
+
+
+def celeba_pairs(
+    root: Path | None = None, half: str = "dev", pairs: int = 3000, seed: int = 0
+) -> list[tuple[Path, Path, bool]]:
+    """Verification pairs of one half: ``pairs`` same-person pairs and as many different-person
+    pairs, drawn without replacement (seeded) from all possible ones. Deterministic for a seed."""
+    import random
+
+    photos = celeba_photos(root, half)
+    by_id: dict[str, list[Path]] = {}
+    for p in photos:
+        by_id.setdefault(p.identity, []).append(p.path)
+    rng = random.Random(seed)
+    genuine = [(a, b) for paths in by_id.values() for i, a in enumerate(paths) for b in paths[i + 1 :]]
+    chosen = rng.sample(genuine, min(pairs, len(genuine)))
+    ids = sorted(by_id)
+    impostor: set[tuple[Path, Path]] = set()
+    while len(impostor) < len(chosen):
+        ia, ib = rng.sample(ids, 2)
+        a, b = rng.choice(by_id[ia]), rng.choice(by_id[ib])
+        impostor.add((min(a, b), max(a, b)))
+    return [(a, b, True) for a, b in chosen] + [(a, b, False) for a, b in sorted(impostor)]

@@ -11,7 +11,6 @@ import numpy as np
 
 from faceatlas.errors import FaceAtlasError
 from faceatlas.eval import variants
-from faceatlas.identity.verify import DEFAULT_THRESHOLD
 from faceatlas.pipeline import FaceAnalyzer
 
 
@@ -92,7 +91,7 @@ def images_to_embed(pairs: list[tuple[Path, Path, bool]], grayscale: str = "none
 def evaluate_pairs(
     pairs: list[tuple[Path, Path, bool]],
     analyzer: FaceAnalyzer | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     progress=None,
     grayscale: str = "none",
 ) -> PairsReport:
@@ -103,6 +102,7 @@ def evaluate_pairs(
     if grayscale not in GRAYSCALE_MODES:
         raise ValueError(f"grayscale must be one of {GRAYSCALE_MODES}, not {grayscale!r}")
     analyzer = analyzer or FaceAnalyzer()
+    threshold = analyzer.space.threshold if threshold is None else threshold
     start = time.perf_counter()
     sides = _sides(pairs, grayscale)
     images = sorted({key for ka, kb, _ in sides for key in (ka, kb)})
@@ -119,7 +119,7 @@ def evaluate_pairs(
     for ka, kb, same in sides:
         va, vb = vectors[ka], vectors[kb]
         # a pair with a missing face counts as "different" (and as a wrong answer when same)
-        dists.append(np.inf if va is None or vb is None else float(np.linalg.norm(va - vb)))
+        dists.append(np.inf if va is None or vb is None else analyzer.space.distance(va, vb))
         labels.append(same)
     d, y = np.asarray(dists), np.asarray(labels)
     finite = np.where(np.isfinite(d), d, 10.0)

@@ -1,18 +1,18 @@
-"""Figures measured on real faces and shipped with the package (``data/calibration.json``):
-the impostor-distance distribution behind false-match-rate estimates, and the references of the
-quality score. Rebuilt by ``faceatlas eval calibrate DATA_ROOT`` (see ``faceatlas.eval.calibrate``)."""
+"""Figures measured on real faces and shipped with the package, one JSON file per identity space
+(``data/<space>.json``): the impostor-distance distribution behind false-match-rate estimates, and
+the references of the quality score. Rebuilt by ``faceatlas eval calibrate`` (see
+``faceatlas.eval.calibrate``)."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-CALIBRATION_FILE = Path(__file__).with_name("data") / "calibration.json"
+if TYPE_CHECKING:
+    from faceatlas.identity.space import IdentitySpace
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,8 @@ class Calibration:
         )
 
 
-@lru_cache(maxsize=1)
-def calibration() -> Calibration:
-    """The shipped calibration (defaults when the file is absent, as while it is being rebuilt)."""
-    if CALIBRATION_FILE.is_file():
-        return Calibration.from_json(json.loads(CALIBRATION_FILE.read_text()))
-    return Calibration()
+def calibration(space: IdentitySpace | None = None) -> Calibration:
+    """The shipped calibration of ``space`` (default: the default embedder's space)."""
+    from faceatlas.identity.space import default_space
+
+    return (space or default_space()).calibration

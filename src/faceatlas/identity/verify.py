@@ -1,48 +1,52 @@
-"""Verification with dlib-style descriptors: euclidean distance, one default threshold.
+"""Verification: distance, threshold, similarity and false-match rate, all read from the identity
+space the vectors live in (:mod:`faceatlas.identity.space`); the default embedder's space when none
+is given.
 
-The threshold is dlib's documented operating point for its ResNet descriptor (0.6), which the
-README's evaluation on ../shared/data confirms. ``similarity`` is a logistic map of the distance,
-0.5 at the threshold: similarity = 1 / (1 + exp((d - threshold) / 0.05)).
+``similarity`` is a logistic map of the distance, 0.5 at the threshold:
+similarity = 1 / (1 + exp((d - threshold) / space.similarity_scale)).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from faceatlas.identity.calibration import calibration
+from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.types import Verification
 
-DEFAULT_THRESHOLD = 0.6
-SIMILARITY_SCALE = 0.05
+
+def default_threshold(space: IdentitySpace | None = None) -> float:
+    """The space's verification threshold (the default embedder's when ``space`` is None)."""
+    return (space or default_space()).threshold
 
 
-def distance(a: np.ndarray, b: np.ndarray) -> float:
-    """Euclidean distance between two embeddings."""
-    return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)))
+def distance(a: np.ndarray, b: np.ndarray, space: IdentitySpace | None = None) -> float:
+    """Distance between two embeddings of one space."""
+    return (space or default_space()).distance(a, b)
 
 
-def distances(query: np.ndarray, many: np.ndarray) -> np.ndarray:
-    """Euclidean distances from one embedding to each row of ``many``."""
-    many = np.asarray(many, dtype=np.float64).reshape(-1, len(query))
-    return np.linalg.norm(many - np.asarray(query, dtype=np.float64), axis=1)
+def distances(query: np.ndarray, many: np.ndarray, space: IdentitySpace | None = None) -> np.ndarray:
+    """Distances from one embedding to each row of ``many``."""
+    return (space or default_space()).distances(query, many)
 
 
-def similarity(d: float, threshold: float = DEFAULT_THRESHOLD) -> float:
+def similarity(d: float, threshold: float | None = None, space: IdentitySpace | None = None) -> float:
     """A [0, 1] score, 0.5 at the threshold, falling as the distance grows."""
-    z = (d - threshold) / SIMILARITY_SCALE
-    return 1.0 / (1.0 + math.exp(min(max(z, -60.0), 60.0)))
+    return (space or default_space()).similarity(d, threshold)
 
 
-def verify_embeddings(a: np.ndarray, b: np.ndarray, threshold: float | None = None) -> Verification:
-    """Same person? ``threshold`` defaults to :data:`DEFAULT_THRESHOLD`."""
-    t = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-    d = distance(a, b)
+def verify_embeddings(
+    a: np.ndarray, b: np.ndarray, threshold: float | None = None, space: IdentitySpace | None = None
+) -> Verification:
+    """Same person? ``threshold`` defaults to the space's."""
+    space = space or default_space()
+    if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"threshold must be a finite distance >= 0, not {threshold}")
+    t = space.threshold if threshold is None else float(threshold)
+    d = space.distance(a, b)
     return Verification(
         same=d <= t,
         distance=d,
         threshold=t,
-        similarity=similarity(d, t),
-        false_match_rate=float(f"{calibration().false_match_rate(d):.3g}"),
+        similarity=space.similarity(d, t),
+        false_match_rate=float(f"{space.calibration.false_match_rate(d):.3g}"),
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceatlas.identity.verify import DEFAULT_THRESHOLD, similarity
+from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.index.face_index import FaceIndex
 from faceatlas.store import Atlas
 
@@ -65,10 +65,14 @@ def search_embedding(
     embedding: np.ndarray,
     top: int = 10,
     index: FaceIndex | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     exclude_face: int | None = None,
+    space: IdentitySpace | None = None,
 ) -> SearchResult:
-    """The ``top`` nearest faces and, ranked by their nearest face, the people among them."""
+    """The ``top`` nearest faces and, ranked by their nearest face, the people among them
+    (``threshold``: the space's by default)."""
+    space = space or default_space()
+    threshold = space.threshold if threshold is None else threshold
     index = index or FaceIndex.open(atlas)
     dist, ids = index.search(embedding, top + (1 if exclude_face is not None else 0))
     faces: list[FaceHit] = []
@@ -90,7 +94,7 @@ def search_embedding(
             pid,
             names.get(pid),
             min(ds),
-            similarity(min(ds), threshold),
+            space.similarity(min(ds), threshold),
             min(ds) <= threshold,
             sum(d <= threshold for d in ds),
         )

@@ -6,6 +6,7 @@ from typing import Protocol
 
 import numpy as np
 
+from faceatlas.identity.space import IdentitySpace
 from faceatlas.models.registry import WeightFile
 from faceatlas.types import BBox, Detection
 
@@ -29,10 +30,7 @@ class Landmarker(Protocol):
 
 class Embedder(Protocol):
     name: str
-    version: str
-    dim: int
-    chip_size: int
-    chip_padding: float
+    space: IdentitySpace  # dimension, metric, threshold, chip, calibration of its vectors
 
     def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
         """(N, dim) float32 embeddings of aligned RGB face chips."""

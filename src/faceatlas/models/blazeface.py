@@ -126,7 +126,7 @@ register(
         description="BlazeFace short range (128 px input, faces within ~2 m of a selfie camera)",
         runtime="litert",
         weights=(SHORT,),
-        factory=lambda paths: BlazeFaceDetector("blazeface-short", paths[SHORT.filename], SHORT_LAYOUT),
+        factory=lambda paths, options: BlazeFaceDetector("blazeface-short", paths[SHORT.filename], SHORT_LAYOUT),
     )
 )
 register(
@@ -137,6 +137,6 @@ register(
         description="BlazeFace full range (192 px input, faces up to ~5 m away)",
         runtime="litert",
         weights=(FULL,),
-        factory=lambda paths: BlazeFaceDetector("blazeface-full", paths[FULL.filename], FULL_LAYOUT),
+        factory=lambda paths, options: BlazeFaceDetector("blazeface-full", paths[FULL.filename], FULL_LAYOUT),
     )
 )

@@ -31,7 +31,7 @@ class DlibHogDetector:
         return out
 
 
-def _build(_: dict[str, Path]) -> DlibHogDetector:
+def _build(_: dict[str, Path], __: object) -> DlibHogDetector:
     return DlibHogDetector()
 
 

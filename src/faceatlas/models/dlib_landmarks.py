@@ -42,7 +42,7 @@ register(
         description="dlib 5-point landmarks (eye corners, nose base)",
         runtime="dlib",
         weights=(FIVE,),
-        factory=lambda paths: DlibShapePredictor("dlib-5pt", paths[FIVE.filename], 5),
+        factory=lambda paths, options: DlibShapePredictor("dlib-5pt", paths[FIVE.filename], 5),
     )
 )
 register(
@@ -53,6 +53,6 @@ register(
         description="dlib 68-point landmarks (iBUG 300-W layout)",
         runtime="dlib",
         weights=(SIXTY_EIGHT,),
-        factory=lambda paths: DlibShapePredictor("dlib-68pt", paths[SIXTY_EIGHT.filename], 68),
+        factory=lambda paths, options: DlibShapePredictor("dlib-68pt", paths[SIXTY_EIGHT.filename], 68),
     )
 )

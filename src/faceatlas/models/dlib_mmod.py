@@ -42,6 +42,6 @@ SPEC = register(
         description="dlib MMOD CNN detector (pose-robust, ~1.4 s per 512 px image on CPU)",
         runtime="dlib",
         weights=(WEIGHTS,),
-        factory=lambda paths: DlibMmodDetector(paths[WEIGHTS.filename]),
+        factory=lambda paths, options: DlibMmodDetector(paths[WEIGHTS.filename]),
     )
 )

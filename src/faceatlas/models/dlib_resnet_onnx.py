@@ -4,21 +4,17 @@ several times faster on CPU. See :mod:`faceatlas.models.dlib_dnn` for the conver
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
-from faceatlas.models.dlib_resnet import WEIGHTS
-from faceatlas.models.registry import ModelSpec, register
+from faceatlas.models.dlib_resnet import DLIB_SPACE, WEIGHTS
+from faceatlas.models.registry import ModelKind, ModelSpec, register
 
 
 class OnnxResnetEmbedder:
     name = "dlib-resnet-onnx"
-    version = "v1"
-    dim = 128
-    chip_size = 150
-    chip_padding = 0.25
+    space = DLIB_SPACE
     batch = 16
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
@@ -27,7 +23,6 @@ class OnnxResnetEmbedder:
         from faceatlas.models.dlib_dnn import read_dlib_resnet, to_onnx
 
         options = ort.SessionOptions()
-        threads = threads or int(os.environ.get("FACEATLAS_THREADS", "0") or 0)
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
@@ -37,7 +32,7 @@ class OnnxResnetEmbedder:
 
     def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
         if not chips:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return np.zeros((0, self.space.dim), dtype=np.float32)
         out = []
         for start in range(0, len(chips), self.batch):
             x = np.stack(chips[start : start + self.batch]).astype(np.float32).transpose(0, 3, 1, 2)
@@ -48,11 +43,12 @@ class OnnxResnetEmbedder:
 SPEC = register(
     ModelSpec(
         name="dlib-resnet-onnx",
-        kind="embedder",
-        version="v1",
+        kind=ModelKind.EMBEDDER,
+        version=DLIB_SPACE.version,
         description="dlib ResNet-29 128-D descriptor as ONNX (same weights and outputs, batched, faster)",
         runtime="onnxruntime",
         weights=(WEIGHTS,),
-        factory=lambda paths: OnnxResnetEmbedder(paths[WEIGHTS.filename]),
+        factory=lambda paths, options: OnnxResnetEmbedder(paths[WEIGHTS.filename], options.threads),
+        space=DLIB_SPACE,
     )
 )

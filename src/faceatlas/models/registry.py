@@ -17,10 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faceatlas.errors import ModelUnavailableError
 from faceatlas.paths import default_data_dir, user_data_dir
+
+if TYPE_CHECKING:
+    from faceatlas.identity.space import IdentitySpace
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,16 @@ class ModelKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class ModelOptions:
+    """How a model is built: passed to every factory (never read from the environment)."""
+
+    threads: int | None = None  # intra-op threads for runtimes that have them; None: the runtime's default
+
+
+@dataclass(frozen=True)
 class ModelSpec:
-    """A named, versioned model and how to build it from its located weight files."""
+    """A named, versioned model and how to build it from its located weight files. An embedder also
+    names the identity space of its vectors (dimension, metric, threshold, chip, calibration)."""
 
     name: str
     kind: ModelKind
@@ -55,11 +66,12 @@ class ModelSpec:
     description: str
     runtime: str
     weights: tuple[WeightFile, ...]
-    factory: Callable[[dict[str, Path]], Any] = field(repr=False, compare=False)
+    factory: Callable[[dict[str, Path], ModelOptions], Any] = field(repr=False, compare=False)
+    space: IdentitySpace | None = None
 
 
 _SPECS: dict[str, ModelSpec] = {}
-_LOADED: dict[str, Any] = {}
+_LOADED: dict[tuple[str, ModelOptions], Any] = {}
 _VERIFIED: set[Path] = set()
 _LOCK = threading.RLock()
 
@@ -159,13 +171,23 @@ def resolve(spec: ModelSpec) -> dict[str, Path]:
     return paths
 
 
-def load(name: str) -> Any:
-    """The ready-to-run model called ``name``, built on first use and shared afterwards."""
+def load(name: str, options: ModelOptions | None = None) -> Any:
+    """The ready-to-run model called ``name``, built on first use (per set of options) and shared
+    afterwards."""
+    key = (name, options or ModelOptions())
     with _LOCK:
-        if name not in _LOADED:
+        if key not in _LOADED:
             spec = get_spec(name)
-            _LOADED[name] = spec.factory(resolve(spec))
-        return _LOADED[name]
+            _LOADED[key] = spec.factory(resolve(spec), key[1])
+        return _LOADED[key]
+
+
+def load_kind(name: str, kind: ModelKind, options: ModelOptions | None = None) -> Any:
+    """:func:`load`, refusing a model of another kind with a clear error."""
+    spec = get_spec(name)
+    if spec.kind != kind:
+        raise ModelUnavailableError(f"model {name!r} is a {spec.kind}, not a {kind}")
+    return load(name, options)
 
 
 def is_available(name: str) -> bool:

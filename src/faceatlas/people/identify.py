@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceatlas.identity.verify import DEFAULT_THRESHOLD
+from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.index.knn import build_faiss, knn, search
 
 
@@ -48,9 +48,16 @@ def _scores(
 
 
 def identify(
-    x: np.ndarray, labels: np.ndarray, threshold: float = DEFAULT_THRESHOLD, accept: float = 0.9, rounds: int = 10
+    x: np.ndarray,
+    labels: np.ndarray,
+    threshold: float | None = None,
+    accept: float = 0.9,
+    rounds: int = 10,
+    space: IdentitySpace | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Labels for every face (-1 unknown) and their confidence; given labels keep confidence 1."""
+    """Labels for every face (-1 unknown) and their confidence; given labels keep confidence 1.
+    ``threshold``: the space's verification threshold by default."""
+    threshold = (space or default_space()).threshold if threshold is None else threshold
     x = np.asarray(x, dtype=np.float32)
     work = np.asarray(labels).copy()
     conf = np.where(work >= 0, 1.0, 0.0)
@@ -70,10 +77,15 @@ def identify(
 
 
 def question_order(
-    x: np.ndarray, labels: np.ndarray, threshold: float = DEFAULT_THRESHOLD, confidence: np.ndarray | None = None
+    x: np.ndarray,
+    labels: np.ndarray,
+    threshold: float | None = None,
+    confidence: np.ndarray | None = None,
+    space: IdentitySpace | None = None,
 ) -> np.ndarray:
     """Unlabelled faces, most useful question first. ``confidence``: :func:`identify`'s, when the
     caller has it already."""
+    threshold = (space or default_space()).threshold if threshold is None else threshold
     x = np.asarray(x, dtype=np.float64)
     conf = identify(x, labels, threshold)[1] if confidence is None else confidence
     open_ = np.nonzero(np.asarray(labels) < 0)[0]

@@ -45,6 +45,14 @@ def five_points(landmarks: np.ndarray) -> np.ndarray:
     raise ValueError(f"cannot derive 5 points from {len(landmarks)} landmarks")
 
 
+def dlib5_layout(landmarks68: np.ndarray) -> np.ndarray:
+    """The five points dlib's 5-point model gives (eye corners on the image's right, then left, then
+    the nose base), taken from 68 iBUG points: what dlib's 5-point chip template expects."""
+    if len(landmarks68) == 5:
+        return landmarks68
+    return np.stack([landmarks68[i] for i in (45, 42, 36, 39, 33)]).astype(np.float32)
+
+
 def face_chip(rgb: np.ndarray, box: BBox, landmarks: np.ndarray, size: int, padding: float) -> np.ndarray:
     """An aligned ``size`` x ``size`` chip (dlib's get_face_chip: similarity transform fitted to the
     landmarks, 5 or 68 of them)."""
