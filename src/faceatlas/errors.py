@@ -24,6 +24,10 @@ class ModelUnavailableError(FaceAtlasError):
     """A model's weights are missing or fail their checksum."""
 
 
+class InvalidInputError(FaceAtlasError):
+    """A value the user gave was refused (a blank name, ...): exit 2 on the command line, HTTP 422."""
+
+
 class StoreError(FaceAtlasError):
     """The atlas store refused an operation (unknown id, bad constraint...)."""
 

@@ -3,18 +3,32 @@ later scans keep it."""
 
 from __future__ import annotations
 
-from faceatlas.errors import StoreError
+from faceatlas.errors import InvalidInputError, StoreError
 from faceatlas.store import Atlas
+
+MAX_NAME_LENGTH = 200
+
+
+def clean_name(name: str) -> str:
+    """``name`` with surrounding white space removed; a blank or over-long name is refused with
+    :class:`InvalidInputError` (every place a user's name enters the atlas goes through here)."""
+    text = " ".join(str(name).split())
+    if not text:
+        raise InvalidInputError("a name cannot be blank")
+    if len(text) > MAX_NAME_LENGTH:
+        raise InvalidInputError(f"a name is at most {MAX_NAME_LENGTH} characters (got {len(text)})")
+    return text
 
 
 def name_person(atlas: Atlas, person_id: int, name: str | None) -> None:
     """Name (or, with None, un-name) a person. Naming is looking: the faces the person holds now
     become confirmed, so re-clustering keeps them together under that name (reject the ones that
-    are wrong)."""
+    are wrong). A blank name is refused (:func:`clean_name`)."""
+    name = None if name is None else clean_name(name)
     with atlas.transaction():
-        atlas.people.rename(person_id, name.strip() if name and name.strip() else None, source="user")
+        atlas.people.rename(person_id, name, source="user")
         atlas.people.clear_proposal(person_id)
-        if name and name.strip():
+        if name:
             for face in atlas.faces.of_person(person_id):
                 if face.source != "user":
                     atlas.people.add_constraint("must", face.id, person_id)
@@ -69,6 +83,7 @@ def reject_face(atlas: Atlas, face_id: int) -> int | None:
 
 def new_person_from_face(atlas: Atlas, face_id: int, name: str | None = None) -> int:
     """Start a new person with this face (confirmed)."""
+    name = None if name is None else clean_name(name)
     with atlas.transaction():
         person = atlas.people.create(name)
         move_face(atlas, face_id, person)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.io.captions import read_manifest
-from faceatlas.people.corrections import move_face
+from faceatlas.people.corrections import clean_name, move_face
 from faceatlas.people.identify import identify, question_order
 from faceatlas.people.names import extract_names
 from faceatlas.people.naming import name_faces
@@ -148,7 +148,8 @@ def review_queue(atlas: Atlas, limit: int = 20) -> list[dict]:
 
 def answer(atlas: Atlas, face_id: int, name: str) -> int:
     """The user says face ``face_id`` is ``name``: it joins the person of that name (created if new),
-    as a confirmed assignment. Returns the person id."""
+    as a confirmed assignment. Returns the person id. A blank name is refused."""
+    name = clean_name(name)
     with atlas.transaction():
         person = atlas.people.by_name(name)
         if person is None:

@@ -27,7 +27,7 @@ AtlasDep = Annotated[Atlas, Depends(get_atlas)]
 
 
 class RenameBody(BaseModel):
-    name: str | None = Field(None, max_length=200, description="New name; null or empty clears it")
+    name: str | None = Field(None, max_length=200, description="New name (trimmed; blank is refused); null clears it")
 
 
 class MergeBody(BaseModel):
@@ -154,7 +154,7 @@ def label(face_id: int, body: LabelBody, atlas: AtlasDep) -> dict:
     """Answer a review question: this face is ``name`` (confirmed; the person is created if new)."""
     from faceatlas.people.labeling import answer
 
-    return {"face_id": face_id, "person_id": answer(atlas, face_id, body.name.strip())}
+    return {"face_id": face_id, "person_id": answer(atlas, face_id, body.name)}
 
 
 @router.get("/review", dependencies=[Depends(require_read)])

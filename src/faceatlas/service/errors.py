@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faceatlas.errors import FaceAtlasError, ImageError, NoFaceError, StoreError
+from faceatlas.errors import FaceAtlasError, ImageError, InvalidInputError, NoFaceError, StoreError
 
 
 class ApiError(Exception):
@@ -32,6 +32,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(NoFaceError)
     async def _noface(_: Request, exc: NoFaceError) -> JSONResponse:
         return JSONResponse(_body("no_face", str(exc)), status_code=422)
+
+    @app.exception_handler(InvalidInputError)
+    async def _invalid(_: Request, exc: InvalidInputError) -> JSONResponse:
+        return JSONResponse(_body("invalid_request", str(exc)), status_code=422)
 
     @app.exception_handler(StoreError)
     async def _store(_: Request, exc: StoreError) -> JSONResponse:

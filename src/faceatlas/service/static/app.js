@@ -21,8 +21,9 @@
   if (rename) rename.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const id = rename.dataset.personId;
-    await call("PATCH", `/v1/people/${id}`, { name: document.getElementById("name-input").value });
-    toast("Saved"); document.title = document.getElementById("name-input").value + " · faceatlas";
+    const value = document.getElementById("name-input").value.trim();
+    await call("PATCH", `/v1/people/${id}`, { name: value || null });  // blank: clear the name
+    toast("Saved"); document.title = (value || `Person ${id}`) + " · faceatlas";
   });
   const merge = document.getElementById("merge-form");
   if (merge) merge.addEventListener("submit", async (ev) => {

@@ -1,0 +1,64 @@
+"""Regression tests for the hardening issues (14 and 17): each fails on the code before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from faceatlas.cli.app import app as cli_app
+from faceatlas.service import ServiceSettings, create_app
+from faceatlas.store import Atlas
+from hardening_fixtures import synthetic_atlas
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def small(tmp_path):
+    db, photos = synthetic_atlas(tmp_path)
+    return {"db": db, "photos": photos, "root": tmp_path}
+
+
+@pytest.fixture()
+def client(small):
+    app = create_app(ServiceSettings(db=small["db"], roots=(small["root"] / "photos",), analysis_processes=0))
+    with TestClient(app) as c:
+        yield c
+
+
+def _cli(*args: str):
+    return runner.invoke(cli_app, list(args))
+
+
+# --- issue 17.2: blank names -------------------------------------------------------------------
+
+
+def test_blank_names_refused_on_the_command_line(small):
+    db = str(small["db"])
+    for args in (["name", "1", "   "], ["label", "3", " \t "], ["name", "1", ""]):
+        result = _cli(*args, "--db", db)
+        assert result.exit_code == 2, (args, result.output)
+        assert "blank" in result.output and len(result.output.strip().splitlines()) == 1
+    people = json.loads(_cli("people", "--json", "--db", db).output)
+    assert [p["name"] for p in people] == [None]
+    assert _cli("name", "1", "  Grace   Hopper ", "--db", db).exit_code == 0
+    assert json.loads(_cli("people", "--json", "--db", db).output)[0]["name"] == "Grace Hopper"
+
+
+def test_blank_names_refused_over_http(client):
+    for body in ({"name": "   "}, {"name": ""}, {"name": "\n"}):
+        r = client.patch("/v1/people/1", json=body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["error"]["code"] == "invalid_request"
+    assert client.post("/v1/faces/3/label", json={"name": "   "}).status_code == 422
+    assert client.get("/v1/people/1").json()["name"] is None
+    assert [p["id"] for p in client.get("/v1/people").json()] == [1]  # no person made by the refused label
+    assert client.patch("/v1/people/1", json={"name": "  Ada  "}).json()["name"] == "Ada"
+    assert client.patch("/v1/people/1", json={"name": None}).json()["name"] is None  # null clears
+    r = client.post("/v1/faces/3/label", json={"name": " Ada "})
+    assert r.status_code == 200
+    with Atlas(client.app.state.settings.db) as atlas:
+        assert atlas.people.get(r.json()["person_id"]).name == "Ada"
