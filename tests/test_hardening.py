@@ -62,3 +62,35 @@ def test_blank_names_refused_over_http(client):
     assert r.status_code == 200
     with Atlas(client.app.state.settings.db) as atlas:
         assert atlas.people.get(r.json()["person_id"]).name == "Ada"
+
+
+# --- issue 17.3 and 14.7: thumbnails of missing or escaped photos ------------------------------
+
+
+def test_thumbnail_of_a_deleted_photo_is_404_and_the_page_shows_a_placeholder(client, small):
+    assert client.get("/v1/faces/1/thumbnail.jpg").status_code == 200
+    small["photos"][1].unlink()
+    r = client.get("/v1/faces/2/thumbnail.jpg")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "photo_missing"
+    page = client.get("/people/1").text
+    assert page.count("/static/photo-missing.svg") >= 2  # every thumbnail falls back to the placeholder
+    svg = client.get("/static/photo-missing.svg")
+    assert svg.status_code == 200 and "<svg" in svg.text
+
+
+@pytest.mark.parametrize("with_roots", [True, False])
+def test_thumbnail_refuses_a_photo_replaced_by_a_symlink_out(small, tmp_path, with_roots):
+    from PIL import Image
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    Image.new("RGB", (160, 120), (200, 10, 10)).save(outside / "secret.jpg")
+    victim = small["photos"][3]
+    victim.unlink()
+    victim.symlink_to(outside / "secret.jpg")
+    roots = (small["root"] / "photos",) if with_roots else ()
+    app = create_app(ServiceSettings(db=small["db"], roots=roots, analysis_processes=0))
+    with TestClient(app) as c:
+        r = c.get("/v1/faces/4/thumbnail.jpg")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "path_not_allowed"
+        assert c.get("/v1/faces/3/thumbnail.jpg").status_code == 200

@@ -166,12 +166,26 @@ def review(atlas: AtlasDep, limit: int = 20) -> list[dict]:
 
 
 @router.get("/faces/{face_id}/thumbnail.jpg", dependencies=[Depends(require_read)])
-def thumbnail(face_id: int, atlas: AtlasDep) -> FileResponse:
+def thumbnail(face_id: int, atlas: AtlasDep, request: Request) -> FileResponse:
+    """The face's square crop (JPEG). 404 ``photo_missing`` when its photo is gone from disk; 403 when
+    the photo's real path now leaves the allowed folders (e.g. it was replaced by a symlink)."""
     face = atlas.faces.get(face_id)
     if face is None:
         raise StoreError(f"no face with id {face_id}")
+    if not os.path.lexists(face.image_path):
+        raise ApiError(404, "photo_missing", f"the photo of face {face_id} is no longer on disk")
+    _check_photo_location(face.image_path, settings_of(request).roots)
     path = atlas.thumbnails().path_for(face.id, face.image_path, face.bbox, face.frame_ms)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+
+
+def _check_photo_location(image_path: str, roots: tuple) -> None:
+    """A crop is cut only from a photo whose real path lies inside the server's ``--root`` folders, or,
+    without roots, inside the folder it was scanned in (a photo later replaced by a symlink pointing
+    elsewhere is refused). The crop itself opens the file again only after this check."""
+    allowed = [os.path.realpath(r) for r in roots] or [os.path.realpath(os.path.dirname(image_path))]
+    if not is_within(image_path, allowed):
+        raise ApiError(403, "path_not_allowed", "the photo of this face now points outside the allowed folders")
 
 
 @router.post("/scan", status_code=202, dependencies=[Depends(require_admin)])
