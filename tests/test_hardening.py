@@ -94,3 +94,32 @@ def test_thumbnail_refuses_a_photo_replaced_by_a_symlink_out(small, tmp_path, wi
         r = c.get("/v1/faces/4/thumbnail.jpg")
         assert r.status_code == 403 and r.json()["error"]["code"] == "path_not_allowed"
         assert c.get("/v1/faces/3/thumbnail.jpg").status_code == 200
+
+
+# --- issue 17.4: boxes behave as tuples, old pickles still load --------------------------------
+
+# BBox(1.5, 2.0, 30.25, 40.0) as pickled (protocol 4) by faceatlas before the change: eval caches hold these
+_OLD_BBOX_PICKLE = (
+    b"\x80\x04\x95\\\x00\x00\x00\x00\x00\x00\x00\x8c\x0ffaceatlas.types\x94\x8c\x04BBox\x94\x93\x94)\x81\x94}\x94"
+    b"(\x8c\x02x1\x94G?\xf8\x00\x00\x00\x00\x00\x00\x8c\x02y1\x94G@\x00\x00\x00\x00\x00\x00\x00\x8c\x02x2\x94G@>@"
+    b"\x00\x00\x00\x00\x00\x8c\x02y2\x94G@D\x00\x00\x00\x00\x00\x00ub."
+)
+
+
+def test_bbox_unpacks_and_indexes_like_a_tuple_and_old_pickles_load():
+    import pickle
+
+    import numpy as np
+
+    from faceatlas.types import BBox
+
+    box = pickle.loads(_OLD_BBOX_PICKLE)
+    assert box == BBox(1.5, 2.0, 30.25, 40.0) and box.width == 28.75
+    x1, y1, x2, y2 = box
+    assert (x1, y1, x2, y2) == (1.5, 2.0, 30.25, 40.0)
+    assert box[0] == 1.5 and box[-1] == 40.0 and box[1:3] == (2.0, 30.25) and len(box) == 4
+    assert tuple(box) == (box.x1, box.y1, box.x2, box.y2)
+    np.testing.assert_array_equal(np.asarray(box), [1.5, 2.0, 30.25, 40.0])
+    with pytest.raises(IndexError):
+        box[4]
+    assert pickle.dumps(box, protocol=4) == _OLD_BBOX_PICKLE  # the layout itself is unchanged

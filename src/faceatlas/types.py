@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, field
+from typing import Any, overload
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class BBox:
-    """An axis-aligned box in original-image pixels, (x1, y1) inclusive, (x2, y2) exclusive."""
+    """An axis-aligned box in original-image pixels, (x1, y1) inclusive, (x2, y2) exclusive.
+
+    It behaves as the tuple ``(x1, y1, x2, y2)`` too: ``x1, y1, x2, y2 = face.bbox``, ``bbox[2]``,
+    ``len(bbox)``, ``np.asarray(bbox)`` (the pickled layout is the dataclass's, unchanged)."""
 
     x1: float
     y1: float
     x2: float
     y2: float
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(astuple(self))
+
+    def __len__(self) -> int:
+        return 4
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[float, ...]: ...
+    def __getitem__(self, index: int | slice) -> float | tuple[float, ...]:
+        return astuple(self)[index]
 
     @property
     def width(self) -> float:
