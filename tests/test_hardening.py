@@ -123,3 +123,46 @@ def test_bbox_unpacks_and_indexes_like_a_tuple_and_old_pickles_load():
     with pytest.raises(IndexError):
         box[4]
     assert pickle.dumps(box, protocol=4) == _OLD_BBOX_PICKLE  # the layout itself is unchanged
+
+
+# --- issue 14.1: a dead analysis worker -------------------------------------------------------
+
+
+def _png(size: tuple[int, int] = (64, 48)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, (90, 120, 150)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _kill_workers(app) -> None:
+    import os
+    import signal
+
+    procs = list(app.state.gate._pool._processes.values())
+    assert procs
+    for p in procs:
+        os.kill(p.pid, signal.SIGKILL)
+        p.join(timeout=10)
+
+
+def test_service_recovers_from_a_killed_analysis_worker(small):
+    app = create_app(ServiceSettings(db=small["db"], analysis_processes=1, request_timeout_s=120))
+    image = {"image": ("x.png", _png())}
+    with TestClient(app) as c:
+        assert c.post("/v1/detect", files=image).json() == {"faces": []}
+        _kill_workers(app)  # as the OOM killer would
+        r = c.post("/v1/detect", files=image)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "worker_lost"
+        assert c.post("/v1/detect", files=image).status_code == 200  # a new pool serves the next one
+        assert c.get("/healthz").json()["analysis"]["restarts"] == 1
+        _kill_workers(app)
+        health = c.get("/healthz").json()["analysis"]  # health notices and replaces the pool itself
+        assert health["restarts"] == 2 and health["alive"] == 0
+        assert c.post("/v1/detect", files=image).status_code == 200
+        pool = app.state.gate._pool
+        workers = list(pool._processes.values())
+    assert all(p.exitcode is not None for p in workers)  # stopping the app ends its workers

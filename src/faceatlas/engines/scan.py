@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faceatlas.engines.lifetime import die_with_parent
 from faceatlas.engines.plan import WorkItem, make_plan
 from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
 from faceatlas.people.assign import AssignReport, assign_new_faces
@@ -68,8 +69,14 @@ def run_items(items: list[WorkItem], config: AnalyzerConfig, workers: int) -> It
             yield analyze_item(item)
         return
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=init_worker, initargs=(config,)) as pool:
+    with ctx.Pool(workers, initializer=_init_pool_worker, initargs=(config,)) as pool:
         yield from pool.imap_unordered(analyze_item, items, chunksize=1)
+
+
+def _init_pool_worker(config: AnalyzerConfig) -> None:
+    """A pool worker: dies with the scan that started it, then loads its models."""
+    die_with_parent()
+    init_worker(config)
 
 
 def scan(

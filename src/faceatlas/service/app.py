@@ -61,7 +61,8 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
-        return {"status": "ok", "version": __version__}
+        """Up, and the analysis workers' state (a dead worker's pool is replaced on this call)."""
+        return {"status": "ok", "version": __version__, "analysis": app.state.gate.health()}
 
     app.include_router(api.router)
     app.include_router(web.router)

@@ -4,14 +4,22 @@ timeout, so the server stays responsive however many clients pile on.
 Analysis runs in a pool of worker processes (one per core by default, models loaded once each):
 dlib's landmark and alignment code holds the GIL, so threads alone would use one core. With
 ``processes=0`` it runs in threads of the server process instead (tests, tiny machines).
+
+A worker that dies (the OOM killer, ``kill -9``) breaks a ``ProcessPoolExecutor`` for good; the gate
+notices (on the failed request, or when ``/healthz`` asks), answers that request 503 ``worker_lost``,
+and starts a fresh pool for the next one. Workers die with the server (``PR_SET_PDEATHSIG``), and
+``close`` terminates them, so a stopped server leaves no worker behind.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -21,12 +29,16 @@ from faceatlas.types import Face
 
 T = TypeVar("T")
 _WORKER_ANALYZER = None
+log = logging.getLogger(__name__)
 
 
 def _init_worker() -> None:
     global _WORKER_ANALYZER
     import os
 
+    from faceatlas.engines.lifetime import die_with_parent
+
+    die_with_parent()
     os.environ["FACEATLAS_THREADS"] = "1"
     from faceatlas.pipeline import FaceAnalyzer
 
@@ -45,7 +57,9 @@ class HeavyGate:
         self._queue = queue
         self._timeout = timeout_s
         self._processes = processes
-        self._pool: Executor | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self.restarts = 0  # pools replaced after a worker died
 
     async def _slot(self) -> None:
         if self._waiting >= self._queue:
@@ -74,18 +88,73 @@ class HeavyGate:
             return await self.run(lambda: analyzer.analyze(open_image(data, limits, name=name)))
         await self._slot()
         try:
-            if self._pool is None:
-                import multiprocessing as mp
-
-                self._pool = ProcessPoolExecutor(self._processes, mp.get_context("spawn"), initializer=_init_worker)
-            future = self._pool.submit(_analyze_in_worker, data, limits, name)
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self._timeout)
+            pool = self._ensure_pool()
+            try:
+                future = pool.submit(_analyze_in_worker, data, limits, name)
+                return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self._timeout)
+            except BrokenProcessPool:
+                self._discard(pool)
+                raise ApiError(
+                    503, "worker_lost", "an analysis worker died (out of memory?); it was replaced: retry"
+                ) from None
         except TimeoutError:
             raise ApiError(504, "timeout", f"request took longer than {self._timeout:.0f} s") from None
         finally:
             self._sem.release()
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                import multiprocessing as mp
+
+                self._pool = ProcessPoolExecutor(self._processes, mp.get_context("spawn"), initializer=_init_worker)
+            return self._pool
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        """Drop a broken pool (once, however many requests saw it break); the next request starts a new one."""
+        with self._pool_lock:
+            if self._pool is not pool:
+                return
             self._pool = None
+            self.restarts += 1
+        log.warning("an analysis worker died; starting a new pool (restart %d)", self.restarts)
+        _terminate(pool)
+
+    def health(self) -> dict[str, Any]:
+        """The workers' state for ``/healthz``; a pool with a dead worker is replaced here too, so the
+        service is healthy again before the next request rather than failing it."""
+        pool = self._pool
+        if pool is not None and (getattr(pool, "_broken", False) or _dead_workers(pool)):
+            self._discard(pool)
+            pool = None
+        alive = 0 if pool is None else len(getattr(pool, "_processes", None) or {}) - _dead_workers(pool)
+        return {
+            "mode": "processes" if self._processes else "threads",
+            "processes": self._processes,
+            "alive": alive,
+            "restarts": self.restarts,
+        }
+
+    def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            _terminate(pool)
+
+
+def _dead_workers(pool: ProcessPoolExecutor) -> int:
+    procs = dict(getattr(pool, "_processes", None) or {})
+    return sum(1 for p in procs.values() if p.exitcode is not None)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what waits, terminate the workers (a stuck one would outlive us)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.exitcode is None:
+            p.terminate()
+    for p in procs:
+        p.join(timeout=2)
+        if p.exitcode is None:
+            p.kill()
