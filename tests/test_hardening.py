@@ -166,3 +166,64 @@ def test_service_recovers_from_a_killed_analysis_worker(small):
         pool = app.state.gate._pool
         workers = list(pool._processes.values())
     assert all(p.exitcode is not None for p in workers)  # stopping the app ends its workers
+
+
+# --- issue 14.2: FIFOs, devices, lying sizes -------------------------------------------------
+
+
+def _exotic_folder(root):
+    import os
+
+    root.mkdir()
+    os.mkfifo(root / "fifo.jpg")
+    (root / "zero.jpg").symlink_to("/dev/zero")
+    (root / "null.png").symlink_to("/dev/null")
+    return root
+
+
+def test_fifo_and_device_links_are_refused_without_blocking(tmp_path):
+    from faceatlas.engines.plan import file_sha256
+    from faceatlas.errors import ImageError
+    from faceatlas.io.images import open_image
+
+    folder = _exotic_folder(tmp_path / "odd")
+    for name, kind in (("fifo.jpg", "a FIFO"), ("zero.jpg", "a character device"), ("null.png", "a character device")):
+        with pytest.raises(ImageError, match=f"not a regular file \\({kind}\\)"):
+            open_image(folder / name)
+        with pytest.raises(ImageError, match="not a regular file"):
+            file_sha256(str(folder / name))
+
+
+def test_size_limit_is_enforced_while_reading(tmp_path):
+    from faceatlas.engines.plan import file_sha256
+    from faceatlas.errors import ImageError
+    from faceatlas.io.images import ImageLimits, open_image
+
+    lying = tmp_path / "maps.jpg"
+    lying.symlink_to("/proc/self/smaps")  # a regular file whose stat size is 0
+    with pytest.raises(ImageError, match="over the 0 MiB limit"):
+        open_image(lying, ImageLimits(max_bytes=1000))
+    with pytest.raises(ImageError, match="limit"):
+        file_sha256(str(lying), limit=1000)
+
+
+def test_scan_of_fifo_and_devices_finishes_and_reports_each(tmp_path):
+    from faceatlas.engines import scan
+
+    folder = _exotic_folder(tmp_path / "odd")
+    with Atlas(tmp_path / "a.sqlite3") as atlas:
+        summary = scan(atlas, [folder], workers=1)
+        failures = dict(atlas.images.failures())
+    assert summary.analyzed == 3 and len(summary.failed) == 3
+    assert sorted(failures) == sorted(str(folder / n) for n in ("fifo.jpg", "null.png", "zero.jpg"))
+    assert all(reason.startswith("not a regular file") for reason in failures.values())
+
+
+def test_huge_sidecar_caption_is_capped(tmp_path):
+    from faceatlas.io.captions import MAX_CAPTION_BYTES, sidecar_caption
+
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"")
+    (tmp_path / "p.jpg.txt").write_text("Ada Lovelace at the lab. " * 400_000)  # 10 MB
+    text = sidecar_caption(photo)
+    assert text is not None and text.startswith("Ada Lovelace") and len(text.encode()) <= MAX_CAPTION_BYTES

@@ -7,7 +7,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceatlas.errors import FaceAtlasError, ImageError
 from faceatlas.io import iter_media_files
+from faceatlas.io.files import open_regular
+from faceatlas.io.images import DEFAULT_LIMITS
 from faceatlas.store import Atlas
 
 
@@ -26,12 +29,26 @@ class Plan:
     seen: int
 
 
-def file_sha256(path: str) -> str:
+def file_sha256(path: str, limit: int = DEFAULT_LIMITS.max_bytes) -> str:
+    """SHA-256 of a regular file; a FIFO, device or socket is refused at once, and a file that turns
+    out longer than ``limit`` while being read (whatever its reported size) is refused
+    (:class:`~faceatlas.errors.ImageError`)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    total = 0
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
+            total += len(chunk)
+            if total > limit:
+                raise ImageError(f"file is over the {limit / 2**20:.0f} MiB limit", path)
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _sha_or_none(path: str) -> str | None:
+    try:
+        return file_sha256(path)
+    except (FaceAtlasError, OSError):
+        return None  # analysed again, and the analysis says why it cannot be read
 
 
 def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, confine: list[Path] | None = None) -> Plan:
@@ -57,7 +74,7 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
             if row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
                 unchanged += 1
                 continue
-            if row.status == "done" and row.size == st.st_size and row.sha256 == file_sha256(p):
+            if row.status == "done" and row.size == st.st_size and row.sha256 == _sha_or_none(p):
                 with atlas.transaction():
                     atlas.images.touch(row.id, st.st_size, st.st_mtime_ns)
                 unchanged += 1

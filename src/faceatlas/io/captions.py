@@ -10,16 +10,28 @@ from pathlib import Path
 
 from PIL import Image, IptcImagePlugin
 
+from faceatlas.errors import ImageError
+from faceatlas.io.files import open_regular
+
 _XMP_DESC = re.compile(
     rb"<dc:description>.*?<rdf:li[^>]*>(.*?)</rdf:li>.*?</dc:description>", re.DOTALL | re.IGNORECASE
 )
 
 
+MAX_CAPTION_BYTES = 16 * 1024  # a caption is a sentence or two; a longer sidecar is cut here
+
+
 def sidecar_caption(image: Path) -> str | None:
-    """Text of ``IMAGE.txt`` (``photo.jpg.txt``) or ``IMAGE-stem.txt`` (``photo.txt``) beside the photo."""
+    """Text of ``IMAGE.txt`` (``photo.jpg.txt``) or ``IMAGE-stem.txt`` (``photo.txt``) beside the photo,
+    at most :data:`MAX_CAPTION_BYTES` of it (a FIFO or device named so is ignored)."""
     for candidate in (image.with_name(image.name + ".txt"), image.with_suffix(".txt")):
         if candidate.is_file():
-            text = candidate.read_text(encoding="utf-8", errors="replace").strip()
+            try:
+                with open_regular(candidate) as fh:
+                    raw = fh.read(MAX_CAPTION_BYTES)
+            except ImageError:
+                continue
+            text = raw.decode("utf-8", errors="replace").strip()
             if text:
                 return text
     return None

@@ -152,21 +152,18 @@ def open_image(source: ImageSource, limits: ImageLimits = DEFAULT_LIMITS, name: 
 
 
 def _read_file(path: Path, limits: ImageLimits, label: str) -> bytes:
+    from faceatlas.io.files import read_regular
+
     try:
         size = path.stat().st_size
-        if size > limits.max_bytes:
-            raise ImageError(
-                f"file is {size / 2**20:.0f} MiB, over the {limits.max_bytes / 2**20:.0f} MiB limit", label
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImageError("no such file", label) from None
-    except IsADirectoryError:
-        raise ImageError("is a directory", label) from None
-    except PermissionError:
-        raise ImageError("permission denied", label) from None
-    except OSError as exc:
-        raise ImageError(f"cannot read file: {_short(exc)}", label) from None
+    except OSError:
+        size = 0  # read_regular says why
+    if size > limits.max_bytes:
+        raise ImageError(f"file is {size / 2**20:.0f} MiB, over the {limits.max_bytes / 2**20:.0f} MiB limit", label)
+    try:
+        return read_regular(path, limits.max_bytes)
+    except ImageError as exc:
+        raise ImageError(exc.reason, label) from None
 
 
 def _check_dims(width: int, height: int, limits: ImageLimits, label: str) -> None:
