@@ -227,3 +227,89 @@ def test_huge_sidecar_caption_is_capped(tmp_path):
     (tmp_path / "p.jpg.txt").write_text("Ada Lovelace at the lab. " * 400_000)  # 10 MB
     text = sidecar_caption(photo)
     assert text is not None and text.startswith("Ada Lovelace") and len(text.encode()) <= MAX_CAPTION_BYTES
+
+
+# --- issue 14.3 and 14.8: file names that are not UTF-8 or look like rich markup -------------
+
+
+def _odd_names_folder(root):
+    import os
+
+    from PIL import Image
+
+    root.mkdir()
+    raw = os.fsencode(root)
+    with open(raw + b"/caf\xe9 \xff.jpg", "wb") as fh:  # Latin-1 bytes: not UTF-8
+        fh.write(b"not an image at all")
+    (root / "markup_x[").mkdir()
+    (root / "markup_x[" / "i]bad.jpg").write_bytes(b"also not an image")  # the path reads markup_x[/i]bad.jpg
+    (root / "[bold]x.jpg").write_bytes(b"nor this")
+    Image.new("RGB", (8, 8)).save(root / "tiny.png")
+    return root
+
+
+def test_scan_goes_on_past_names_that_are_not_utf8_and_json_shows_udcxx(tmp_path):
+    folder = _odd_names_folder(tmp_path / "odd")
+    db = str(tmp_path / "a.sqlite3")
+    result = _cli("scan", str(folder), "--db", db, "--json", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "caf\\udce9 \\udcff.jpg" in result.output  # the undecodable bytes, as JSON escapes
+    summary = json.loads(result.output)
+    assert summary["analyzed"] == 4 and len(summary["failed"]) == 4
+    with Atlas(db) as atlas:
+        failures = dict(atlas.images.failures())
+        assert str(folder / "caf\udce9 \udcff.jpg") in failures
+        assert len(atlas.images.under(str(folder))) == 4
+    again = json.loads(_cli("scan", str(folder), "--db", db, "--json", "--workers", "1").output)
+    assert again["skipped_unchanged"] == 4 and again["analyzed"] == 0  # found again by its exact name
+
+
+def test_text_scan_shows_odd_names_literally(tmp_path):
+    import subprocess
+    import sys
+
+    folder = _odd_names_folder(tmp_path / "odd")
+    proc = subprocess.run(
+        [sys.executable, "-m", "faceatlas", "scan", str(folder), "--db", str(tmp_path / "a.sqlite3"), "--workers", "1"],
+        capture_output=True,
+        timeout=300,
+    )
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 0, err
+    assert "markup_x[/i]bad.jpg: not an image" in err and "[bold]x.jpg: not an image" in err
+    assert "caf\\udce9 \\udcff.jpg: not an image" in err
+    assert "4 failed" in proc.stdout.decode("utf-8")
+
+
+def test_store_api_and_page_handle_a_path_that_is_not_utf8(small):
+    import shutil
+
+    odd = small["root"] / "photos" / "caf\udce9.jpg"
+    shutil.copy(small["photos"][0], odd)
+    with Atlas(small["db"]) as atlas, atlas.transaction():
+        atlas.conn.execute(
+            "UPDATE images SET path = ? WHERE id = 1", (bytes(odd.__fspath__(), "utf-8", "surrogateescape"),)
+        )
+    with Atlas(small["db"]) as atlas:
+        assert atlas.faces.get(1).image_path == str(odd)
+        assert atlas.images.get(1).path == str(odd)
+        from faceatlas.store.export import export_rows
+
+        assert str(odd) in {row["image"] for row in export_rows(atlas)}
+    app = create_app(ServiceSettings(db=small["db"], analysis_processes=0))
+    with TestClient(app) as c:
+        r = c.get("/v1/people/1")
+        assert r.status_code == 200 and "caf\\udce9.jpg" in r.text
+        assert r.json()["faces"][0]["image"] == str(odd) or r.json()["faces"][1]["image"] == str(odd)
+        assert c.get("/v1/faces/1/thumbnail.jpg").status_code == 200
+        page = c.get("/people/1")
+        assert page.status_code == 200 and "caf\\udce9.jpg" in page.text
+
+
+def test_rich_markup_in_names_and_paths_is_shown_literally(small):
+    db = str(small["db"])
+    assert _cli("name", "1", "[bold]Ada[/bold] [/i]", "--db", db).exit_code == 0
+    out = _cli("people", "--db", db).output
+    assert "[bold]Ada[/bold] [/i]" in out
+    out = _cli("person", "1", "--db", db).output
+    assert "[bold]Ada[/bold] [/i]" in out

@@ -40,4 +40,7 @@ app.add_typer(evaluate.app, name="eval")
 
 
 def main() -> None:
+    from faceatlas.cli.output import safe_stdio
+
+    safe_stdio()
     app()

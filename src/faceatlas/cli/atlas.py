@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from faceatlas.cli.common import DbOpt, DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options, db_path
-from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress, warn
+from faceatlas.cli.output import emit_json, esc, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
 from faceatlas.store import Atlas
 
@@ -24,7 +24,7 @@ def _fail(exc: Exception, as_json: bool) -> None:
     if as_json:
         emit_json({"error": str(exc)})
     else:
-        out_console.print(f"[red]error[/red] {exc}", highlight=False)
+        out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -45,7 +45,8 @@ def _print_people(rows: list[dict]) -> None:
     table = Table("person", "name", "faces", "example photos")
     for r in rows:
         examples = ", ".join(sorted({Path(f["image"]).name for f in r["faces"]})[:3])
-        table.add_row(str(r["id"]), r["name"] or "[dim]unnamed[/dim]", str(r["face_count"]), examples)
+        name = esc(r["name"]) if r["name"] else "[dim]unnamed[/dim]"
+        table.add_row(str(r["id"]), name, str(r["face_count"]), esc(examples))
     out_console.print(table)
 
 
@@ -91,14 +92,15 @@ def scan(
         f"[bold]{summary.images_seen}[/bold] images: {summary.analyzed} analysed, "
         f"{summary.skipped_unchanged} unchanged, "
         f"{len(summary.failed)} failed, {summary.vanished} vanished; {summary.faces_added} faces added; "
-        f"[bold]{summary.people}[/bold] people ({summary.seconds:.1f} s) → {data['db']}"
+        f"[bold]{summary.people}[/bold] people ({summary.seconds:.1f} s) → {esc(data['db'])}"
     )
     if rows:
         _print_people(rows)
     if alone:
         out_console.print(f"{len(alone)} faces not in a person yet (a person needs two good photos):")
         for face in alone[:10]:
-            out_console.print(f"  face {face.id:>6}  q={face.quality or 0:.2f}  {face.image_path}", highlight=False)
+            line = f"  face {face.id:>6}  q={face.quality or 0:.2f}  {esc(face.image_path)}"
+            out_console.print(line, highlight=False)
         if len(alone) > 10:
             out_console.print(f"  … and {len(alone) - 10} more (faceatlas review)")
 
@@ -151,7 +153,7 @@ def search(
     for p in result.people:
         table.add_row(
             str(p.person_id),
-            p.name or "-",
+            esc(p.name or "-"),
             f"{p.distance:.3f}",
             f"{p.similarity:.3f}",
             "[green]same[/green]" if p.same else "different",
@@ -161,7 +163,7 @@ def search(
     faces_table = Table("face", "distance", "same", "person", "image")
     for f in result.faces:
         faces_table.add_row(
-            str(f.face_id), f"{f.distance:.3f}", "yes" if f.same else "no", str(f.person_id or "-"), f.image
+            str(f.face_id), f"{f.distance:.3f}", "yes" if f.same else "no", str(f.person_id or "-"), esc(f.image)
         )
     out_console.print(faces_table)
 
@@ -204,10 +206,12 @@ def person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         emit_json({"id": rec.id, "name": rec.name, "faces": faces})
         return
-    out_console.print(f"[bold]person {rec.id}[/bold] {rec.name or '(unnamed)'}: {len(faces)} faces")
+    out_console.print(f"[bold]person {rec.id}[/bold] {esc(rec.name or '(unnamed)')}: {len(faces)} faces")
     for f in faces:
         at = f" at {f['frame_ms'] / 1000:.1f} s" if "frame_ms" in f else ""
-        out_console.print(f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {f['image']}{at}", highlight=False)
+        out_console.print(
+            f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {esc(f['image'])}{at}", highlight=False
+        )
 
 
 def _change(db: Path | None, action, *args):
@@ -224,7 +228,7 @@ def name(person_id: int, new_name: Annotated[str, typer.Argument(metavar="NAME")
     from faceatlas.people.corrections import name_person
 
     _change(db, name_person, person_id, new_name)
-    out_console.print(f"person {person_id} is now {new_name!r}")
+    out_console.print(f"person {person_id} is now {esc(repr(new_name))}")
 
 
 def merge(keep: int, other: int, db: DbOpt = None) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import typer
 
 from faceatlas.cli.common import DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options
-from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress, warn
+from faceatlas.cli.output import emit_json, esc, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
 from faceatlas.io import iter_image_files, open_image
 
@@ -93,7 +93,7 @@ def verify(
         if as_json:
             emit_json({"error": str(exc)})
         else:
-            out_console.print(f"[red]error[/red] {exc}", highlight=False)
+            out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
         raise typer.Exit(2) from None
     if as_json:
         emit_json(result.to_dict())
@@ -143,7 +143,8 @@ def embed(
         emit_json(summary)
     else:
         out_console.print(
-            f"{len(vecs)} faces from {len(files)} images → {out}" + (f" ({len(errors)} unreadable)" if errors else "")
+            f"{len(vecs)} faces from {len(files)} images → {esc(out)}"
+            + (f" ({len(errors)} unreadable)" if errors else "")
         )
 
 
@@ -173,7 +174,7 @@ def _print(results: list[dict], as_json: bool) -> None:
     table = Table("image", "faces", "details")
     for r in results:
         if r["error"]:
-            table.add_row(r["image"], "-", f"[red]{r['error']}[/red]")
+            table.add_row(esc(r["image"]), "-", f"[red]{esc(r['error'])}[/red]")
             continue
         details = "; ".join(
             f"{[round(v) for v in f['bbox']]} s={f['score']:.2f}"
@@ -181,5 +182,5 @@ def _print(results: list[dict], as_json: bool) -> None:
             + (f" yaw={f['pose']['yaw']:.0f}" if f.get("pose") else "")
             for f in r["faces"]
         )
-        table.add_row(r["image"], str(len(r["faces"])), details)
+        table.add_row(esc(r["image"]), str(len(r["faces"])), details)
     out_console.print(table)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from faceatlas.cli.common import JsonOpt
-from faceatlas.cli.output import emit_json, out_console
+from faceatlas.cli.output import emit_json, esc, out_console
 from faceatlas.errors import FaceAtlasError
 
 app = typer.Typer(help="The model registry.", no_args_is_help=False, invoke_without_command=True)
@@ -47,7 +47,7 @@ def list_models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             r["kind"],
             r["version"],
             r["runtime"],
-            "[green]yes[/green]" if r["available"] else f"[red]no[/red] ({r['where']})",
+            "[green]yes[/green]" if r["available"] else f"[red]no[/red] ({esc(r['where'])})",
             r["description"],
         )
     out_console.print(table)
@@ -68,7 +68,7 @@ def install(
     try:
         for name in names:
             for path in install_model(name, dest, force):
-                out_console.print(f"{name}: {path}", soft_wrap=True, highlight=False)
+                out_console.print(f"{esc(name)}: {esc(path)}", soft_wrap=True, highlight=False)
     except FaceAtlasError as exc:
-        out_console.print(f"[red]error[/red] {exc}", highlight=False)
+        out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
         raise typer.Exit(2) from None

@@ -9,9 +9,26 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 err_console = Console(stderr=True, soft_wrap=True)
 out_console = Console(soft_wrap=True)
+
+
+def esc(value: Any) -> str:
+    """``value`` as text safe inside rich markup: a path such as ``[bold]x.jpg`` or ``a[/i]b.jpg`` is
+    shown as it is, never taken for a style (every user-provided string printed by rich goes through
+    this)."""
+    return escape(str(value))
+
+
+def safe_stdio() -> None:
+    """Text output never fails on a file name that is not UTF-8: its undecodable bytes (``\\udcXX``
+    surrogates in Python) are written as ``\\udcXX``, as in the JSON output."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def emit_json(data: Any) -> None:
@@ -69,4 +86,4 @@ def progress_bar(total: int | None, label: str, enabled: bool) -> Iterator[Bar]:
 
 def warn(message: str) -> None:
     """A one-line problem report on stderr (for a bad file: the path and the reason)."""
-    err_console.print(f"[yellow]skip[/yellow] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[yellow]skip[/yellow] {esc(message)}", highlight=False, soft_wrap=True)

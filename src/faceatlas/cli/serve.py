@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from faceatlas.cli.common import DbOpt, JsonOpt, db_path
-from faceatlas.cli.output import emit_json, out_console, warn
+from faceatlas.cli.output import emit_json, esc, out_console, warn
 from faceatlas.store import Atlas
 
 keys_app = typer.Typer(help="API keys for the REST service.", no_args_is_help=True)
@@ -49,7 +49,7 @@ def serve(
             if not [k for k in atlas.keys.list() if not k.revoked]:
                 warn("keys are required on this address and none exist: run `faceatlas keys create --role admin`")
     keys = "required" if settings.keys_required else "not required"
-    out_console.print(f"faceatlas on http://{host}:{port}  (db {settings.db}; keys {keys})")
+    out_console.print(f"faceatlas on http://{esc(host)}:{port}  (db {esc(settings.db)}; keys {keys})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
@@ -81,7 +81,7 @@ def list_keys(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     else:
         for r in rows:
             state = "revoked" if r["revoked"] else "active"
-            out_console.print(f"{r['id']:>4}  {r['prefix']}…  {r['role']:<5}  {state}  {r['label'] or ''}")
+            out_console.print(f"{r['id']:>4}  {esc(r['prefix'])}…  {r['role']:<5}  {state}  {esc(r['label'] or '')}")
 
 
 @keys_app.command("revoke")

@@ -13,7 +13,7 @@ from faceatlas import __version__
 from faceatlas.index import FaceIndex
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.service import api, web
-from faceatlas.service.errors import install_handlers
+from faceatlas.service.errors import SafeJSONResponse, install_handlers
 from faceatlas.service.heavy import HeavyGate
 from faceatlas.service.jobs import JobRunner
 from faceatlas.service.settings import ServiceSettings
@@ -48,6 +48,7 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
         title="faceatlas",
         version=__version__,
         lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
         description="Offline face identity: detect, analyze, verify, search, and the people of an atlas.",
     )
     app.state.settings = settings

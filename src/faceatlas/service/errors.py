@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from faceatlas.errors import FaceAtlasError, ImageError, InvalidInputError, NoFaceError, StoreError
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped: a file name that is not UTF-8 (``\\udcXX``
+    surrogates in Python) is sent as ``"\\udcXX"`` instead of failing the response."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 class ApiError(Exception):
@@ -22,38 +33,38 @@ def _body(code: str, message: str) -> dict:
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message), status_code=exc.status)
+    async def _api(_: Request, exc: ApiError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body(exc.code, exc.message), status_code=exc.status)
 
     @app.exception_handler(ImageError)
-    async def _image(_: Request, exc: ImageError) -> JSONResponse:
-        return JSONResponse(_body("bad_image", exc.reason), status_code=422)
+    async def _image(_: Request, exc: ImageError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body("bad_image", exc.reason), status_code=422)
 
     @app.exception_handler(NoFaceError)
-    async def _noface(_: Request, exc: NoFaceError) -> JSONResponse:
-        return JSONResponse(_body("no_face", str(exc)), status_code=422)
+    async def _noface(_: Request, exc: NoFaceError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body("no_face", str(exc)), status_code=422)
 
     @app.exception_handler(InvalidInputError)
-    async def _invalid(_: Request, exc: InvalidInputError) -> JSONResponse:
-        return JSONResponse(_body("invalid_request", str(exc)), status_code=422)
+    async def _invalid(_: Request, exc: InvalidInputError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body("invalid_request", str(exc)), status_code=422)
 
     @app.exception_handler(StoreError)
-    async def _store(_: Request, exc: StoreError) -> JSONResponse:
+    async def _store(_: Request, exc: StoreError) -> SafeJSONResponse:
         status = 404 if str(exc).startswith("no ") else 409
-        return JSONResponse(_body("not_found" if status == 404 else "conflict", str(exc)), status_code=status)
+        return SafeJSONResponse(_body("not_found" if status == 404 else "conflict", str(exc)), status_code=status)
 
     @app.exception_handler(FaceAtlasError)
-    async def _other(_: Request, exc: FaceAtlasError) -> JSONResponse:
-        return JSONResponse(_body("failed", str(exc)), status_code=500)
+    async def _other(_: Request, exc: FaceAtlasError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body("failed", str(exc)), status_code=500)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(_: Request, exc: RequestValidationError) -> SafeJSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", []))
-        return JSONResponse(_body("invalid_request", f"{where}: {first.get('msg', 'invalid')}"), status_code=422)
+        return SafeJSONResponse(_body("invalid_request", f"{where}: {first.get('msg', 'invalid')}"), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(_: Request, exc: StarletteHTTPException) -> SafeJSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
         return JSONResponse(
             _body(codes.get(exc.status_code, "http_error"), str(exc.detail)), status_code=exc.status_code

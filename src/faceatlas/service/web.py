@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from faceatlas.index.search import search_embedding
 from faceatlas.io.images import ImageLimits
@@ -16,6 +17,16 @@ from faceatlas.service.uploads import read_upload
 from faceatlas.store import Atlas
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def _printable(value: object) -> object:
+    """A file name that is not UTF-8 is shown with its undecodable bytes as ``\\udcXX``."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+templates.env.finalize = _printable
 router = APIRouter(include_in_schema=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceatlas.store import Atlas
+from faceatlas.store.images import path_from_db
 
 
 def export_rows(atlas: Atlas) -> list[dict]:
@@ -15,7 +16,7 @@ def export_rows(atlas: Atlas) -> list[dict]:
     ).fetchall()
     return [
         {
-            "image": r[0],
+            "image": path_from_db(r[0]),
             "face_id": r[1],
             "x1": round(r[2], 1),
             "y1": round(r[3], 1),

@@ -7,6 +7,7 @@ import sqlite3
 
 import numpy as np
 
+from faceatlas.store.images import path_from_db
 from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face
 
@@ -20,7 +21,7 @@ def _record(row: sqlite3.Row) -> FaceRecord:
     return FaceRecord(
         id=row[0],
         image_id=row[1],
-        image_path=row[2],
+        image_path=path_from_db(row[2]),
         bbox=BBox(row[3], row[4], row[5], row[6]),
         score=row[7],
         quality=row[8],

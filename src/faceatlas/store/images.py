@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
@@ -10,25 +11,55 @@ from faceatlas.store.records import ImageRecord
 _COLS = "id, path, size, mtime_ns, sha256, status, error"
 
 
+def path_to_db(path: str) -> str | bytes:
+    """A path as stored: text when it is valid UTF-8 (every usual name, unchanged), else the file
+    name's raw bytes as a BLOB (a name that is not UTF-8 reaches Python as ``\\udcXX`` surrogates,
+    which SQLite's text cannot hold). :func:`path_from_db` turns it back into the same ``str``."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(path)
+    except UnicodeEncodeError:  # a lone surrogate no file name can produce: kept readable, as text
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def path_from_db(value: str | bytes) -> str:
+    """The ``str`` path of a stored one (the inverse of :func:`path_to_db`)."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def _as_bytes(path: str) -> bytes:
+    value = path_to_db(path)
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
+def _record(row) -> ImageRecord:
+    return ImageRecord(row[0], path_from_db(row[1]), *row[2:7])
+
+
 class ImageTable:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
     def get_by_path(self, path: str) -> ImageRecord | None:
-        row = self.conn.execute(f"SELECT {_COLS} FROM images WHERE path = ?", (path,)).fetchone()
-        return ImageRecord(*row) if row else None
+        row = self.conn.execute(f"SELECT {_COLS} FROM images WHERE path = ?", (path_to_db(path),)).fetchone()
+        return _record(row) if row else None
 
     def get(self, image_id: int) -> ImageRecord | None:
         row = self.conn.execute(f"SELECT {_COLS} FROM images WHERE id = ?", (image_id,)).fetchone()
-        return ImageRecord(*row) if row else None
+        return _record(row) if row else None
 
     def under(self, prefix: str) -> list[ImageRecord]:
         """Images whose path lies under the folder ``prefix`` (or is that file)."""
-        like = prefix.rstrip("/").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+        folder = _as_bytes(prefix.rstrip("/") + "/")  # compared as bytes: names that are not UTF-8 too
         rows = self.conn.execute(
-            f"SELECT {_COLS} FROM images WHERE path = ? OR path LIKE ? ESCAPE '\\'", (prefix, like)
+            f"SELECT {_COLS} FROM images WHERE path = ? OR substr(CAST(path AS BLOB), 1, ?) = ?",
+            (path_to_db(prefix), len(folder), folder),
         ).fetchall()
-        return [ImageRecord(*r) for r in rows]
+        return [_record(r) for r in rows]
 
     def upsert(
         self,
@@ -50,9 +81,9 @@ class ImageTable:
                ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
                  sha256=excluded.sha256, width=excluded.width, height=excluded.height, status=excluded.status,
                  error=excluded.error, model=excluded.model, scanned_at=excluded.scanned_at""",
-            (path, size, mtime_ns, sha256, width, height, status, error, model, time.time()),
+            (path_to_db(path), size, mtime_ns, sha256, width, height, status, error, model, time.time()),
         )
-        return int(self.conn.execute("SELECT id FROM images WHERE path = ?", (path,)).fetchone()[0])
+        return int(self.conn.execute("SELECT id FROM images WHERE path = ?", (path_to_db(path),)).fetchone()[0])
 
     def touch(self, image_id: int, size: int, mtime_ns: int) -> None:
         self.conn.execute("UPDATE images SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, image_id))
@@ -66,7 +97,7 @@ class ImageTable:
 
     def failures(self) -> list[tuple[str, str]]:
         rows = self.conn.execute("SELECT path, error FROM images WHERE status = 'failed' ORDER BY path").fetchall()
-        return [(r[0], r[1]) for r in rows]
+        return [(path_from_db(r[0]), r[1]) for r in rows]
 
     def captions(self) -> dict[int, str]:
         """image id → caption, for live images."""
