@@ -313,3 +313,84 @@ def test_rich_markup_in_names_and_paths_is_shown_literally(small):
     assert "[bold]Ada[/bold] [/i]" in out
     out = _cli("person", "1", "--db", db).output
     assert "[bold]Ada[/bold] [/i]" in out
+
+
+# --- issue 14.4: big photos, bombs, corrupt AVIF, analyze --json ------------------------------
+
+
+def png_header(width: int, height: int, depth: int = 8, colour: int = 2) -> bytes:
+    """A PNG whose header says ``width`` x ``height`` and whose pixels are missing (tiny on disk)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+def corrupt_avif() -> bytes | None:
+    import io
+
+    from PIL import Image, features
+
+    if not (features.check("avif") or "AVIF" in Image.SAVE):
+        return None
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(buf, format="AVIF")
+    data = bytearray(buf.getvalue())
+    data[209 % len(data)] ^= 0xFF  # a flipped byte in the coded data: the decoder raises RuntimeError
+    return bytes(data)
+
+
+def test_photos_up_to_the_documented_150_mp_open_and_bigger_are_refused_clearly():
+    from faceatlas.errors import ImageError
+    from faceatlas.io.images import open_image
+
+    image = open_image(png_header(12_000, 9_000))  # 108 MP, a phone's 108 MP sensor (Pillow warns above 89.5)
+    assert image.size == (12_000, 9_000)
+    with pytest.raises(ImageError, match="over the 150 MP limit"):
+        open_image(png_header(16_000, 10_000))  # 160 MP
+    with pytest.raises(ImageError, match="decompression bomb|over the 150 MP limit"):
+        open_image(png_header(20_000, 20_000))  # 400 MP
+
+
+def test_corrupt_avif_is_a_bad_image():
+    from faceatlas.errors import ImageError
+    from faceatlas.io.images import open_image
+
+    data = corrupt_avif()
+    if data is None:
+        pytest.skip("no AVIF codec in this Pillow")
+    with pytest.raises(ImageError):
+        open_image(data).full()
+
+
+def test_analyze_json_is_always_valid_with_one_entry_per_file(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "phone_108mp.png").write_bytes(png_header(12_000, 9_000))
+    (folder / "huge_400mp.png").write_bytes(png_header(20_000, 20_000))
+    (folder / "text.jpg").write_text("hello")
+    avif = corrupt_avif()
+    if avif is not None:
+        (folder / "corrupt.avif").write_bytes(avif)
+    result = _cli("analyze", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    entries = json.loads(result.stdout)
+    assert len(entries) == len(list(folder.iterdir()))
+    assert all(e["error"] and e["faces"] == [] for e in entries)
+    by_name = {e["image"].rsplit("/", 1)[1]: e["error"] for e in entries}
+    assert "truncated or corrupt" in by_name["phone_108mp.png"]  # read past the header: no bomb warning
+
+
+def test_rest_answers_422_for_bombs_and_corrupt_avif(client):
+    for data in (png_header(20_000, 20_000), png_header(9_000, 9_000), corrupt_avif()):
+        if data is None:
+            continue
+        r = client.post("/v1/detect", files={"image": ("x", data)})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "bad_image"

@@ -159,6 +159,9 @@ def _each_image(files: list[Path], label: str, as_json: bool, work: Callable[[Pa
                 entry["faces"] = work(path)
             except FaceAtlasError as exc:
                 entry["error"] = str(getattr(exc, "reason", exc))
+            except Exception as exc:  # one bad file never stops the others (nor breaks --json)
+                entry["error"] = f"unexpected {type(exc).__name__}: {str(exc)[:160]}"
+            if entry["error"] is not None:
                 warn(f"{path}: {entry['error']}")
             results.append(entry)
             advance()

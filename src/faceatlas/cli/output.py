@@ -32,7 +32,29 @@ def safe_stdio() -> None:
 
 
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=_default) + "\n")
+    """Strict JSON on stdout: NaN and infinities become null, non-ASCII is escaped (a file name that is
+    not UTF-8 shows its undecodable bytes as ``\\udcXX``)."""
+    try:
+        text = json.dumps(data, indent=2, default=_default, allow_nan=False)
+    except ValueError:  # a NaN or infinity somewhere
+        text = json.dumps(_finite(data), indent=2, default=_default, allow_nan=False)
+    sys.stdout.write(text + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, np.ndarray | np.generic):
+        obj = obj.tolist()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _default(obj: Any) -> Any:

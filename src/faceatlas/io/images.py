@@ -92,7 +92,7 @@ class DecodedImage:
         if self._data is None:
             assert self._pil is not None
             return self._pil
-        return Image.open(io.BytesIO(self._data))
+        return _open_pil(self._data)
 
 
 def _draft_target(stored: tuple[int, int], longest: int, max_side: int) -> tuple[int, int]:
@@ -138,17 +138,25 @@ def open_image(source: ImageSource, limits: ImageLimits = DEFAULT_LIMITS, name: 
             f"file is {len(data) / 2**20:.0f} MiB, over the {limits.max_bytes / 2**20:.0f} MiB limit", label
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            pil = Image.open(io.BytesIO(data))
+        pil = _open_pil(data)
     except UnidentifiedImageError:
         raise ImageError("not an image (unrecognised format)", label) from None
     except Image.DecompressionBombError as exc:
         raise ImageError(f"refused as a decompression bomb ({exc})", label) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"unreadable image header: {_short(exc)}", label) from None
+    except Exception as exc:  # any decoder's own error (e.g. RuntimeError from AVIF) is a bad image
+        raise ImageError(f"unreadable image header: {type(exc).__name__}: {_short(exc)}", label) from None
     _check_dims(*pil.size, limits, label)
     return DecodedImage(label, pil, None, data)
+
+
+def _open_pil(data: bytes) -> Image.Image:
+    """``Image.open`` without Pillow's own pixel-count warning: the size is checked against
+    :class:`ImageLimits` (150 MP by default) right after, before any pixel is decoded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        return Image.open(io.BytesIO(data))
 
 
 def _read_file(path: Path, limits: ImageLimits, label: str) -> bytes:
@@ -197,10 +205,14 @@ def _decode(pil: Image.Image, label: str) -> np.ndarray:
                 oriented = ImageOps.exif_transpose(pil)
             except Exception:  # malformed EXIF: keep the stored orientation
                 oriented = pil
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ImageError(f"truncated or corrupt image data: {_short(exc)}", label) from None
     except Image.DecompressionBombError as exc:
         raise ImageError(f"refused as a decompression bomb ({exc})", label) from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageError(f"truncated or corrupt image data: {_short(exc)}", label) from None
+    except MemoryError:
+        raise ImageError("not enough memory to decode this image", label) from None
+    except Exception as exc:  # a decoder's own error (RuntimeError from a corrupt AVIF...) is a bad image
+        raise ImageError(f"corrupt image data: {type(exc).__name__}: {_short(exc)}", label) from None
     return _pil_to_rgb(oriented if oriented is not None else pil, label)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from faceatlas.errors import FaceAtlasError, ImageError, InvalidInputError, NoFaceError, StoreError
+
+log = logging.getLogger("faceatlas.service")
 
 
 class SafeJSONResponse(JSONResponse):
@@ -56,6 +59,11 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(FaceAtlasError)
     async def _other(_: Request, exc: FaceAtlasError) -> SafeJSONResponse:
         return SafeJSONResponse(_body("failed", str(exc)), status_code=500)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> SafeJSONResponse:
+        log.exception("unexpected error")
+        return SafeJSONResponse(_body("internal", f"unexpected {type(exc).__name__}"), status_code=500)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> SafeJSONResponse:
