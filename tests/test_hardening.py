@@ -394,3 +394,57 @@ def test_rest_answers_422_for_bombs_and_corrupt_avif(client):
         r = client.post("/v1/detect", files={"image": ("x", data)})
         assert r.status_code == 422, r.text
         assert r.json()["error"]["code"] == "bad_image"
+
+
+# --- issue 14.5: body limit while streaming --------------------------------------------------
+
+
+def _send_chunked(port: int, path: str, total: int, chunk: int = 64 * 1024) -> tuple[int, bytes]:
+    """POST ``total`` bytes chunked, stopping as soon as the server answers; (bytes sent, answer)."""
+    import select
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\n").encode())
+    sent, answer = 0, b""
+    piece = f"{chunk:x}\r\n".encode() + b"A" * chunk + b"\r\n"
+    try:
+        while sent < total:
+            readable, writable, _ = select.select([sock], [sock], [], 10)
+            if readable:
+                break
+            if writable:
+                sock.sendall(piece)
+                sent += chunk
+        answer = sock.recv(4096)
+    except OSError:  # the server may close while we still send
+        answer = answer or sock.recv(4096)
+    finally:
+        sock.close()
+    return sent, answer
+
+
+def test_chunked_body_is_refused_while_streaming(small):
+    from service_server import LiveServer
+
+    settings = ServiceSettings(db=small["db"], analysis_processes=0, max_upload_bytes=1024 * 1024)
+    with LiveServer(create_app(settings)) as server:
+        sent, answer = _send_chunked(server.port, "/v1/detect", 300 * 2**20)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert sent < 40 * 2**20  # refused after ~3.7 MiB read, not after the whole 300 MiB
+
+
+def test_declared_or_chunked_bodies_over_the_limit_are_413(small):
+    settings = ServiceSettings(db=small["db"], analysis_processes=0, max_upload_bytes=1024 * 1024)
+
+    def chunks():
+        for _ in range(100):
+            yield b"A" * (100 * 1024)
+
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/v1/detect", content=chunks(), headers={"content-type": "application/json"})
+        assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+        big = c.post("/v1/detect", content=b"x" * (settings.max_body_bytes + 1), headers={"content-type": "text/plain"})
+        assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
+        assert c.patch("/v1/people/1", json={"name": "Ada"}).status_code == 200  # small bodies still pass

@@ -16,6 +16,7 @@ from faceatlas.service import api, web
 from faceatlas.service.errors import SafeJSONResponse, install_handlers
 from faceatlas.service.heavy import HeavyGate
 from faceatlas.service.jobs import JobRunner
+from faceatlas.service.limits import BodyLimitMiddleware
 from faceatlas.service.settings import ServiceSettings
 from faceatlas.store import Atlas
 
@@ -59,6 +60,7 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
     app.state.jobs = JobRunner(settings.db, list(settings.roots))
     app.state.index_for = IndexCache()
     install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

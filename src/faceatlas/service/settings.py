@@ -32,5 +32,10 @@ class ServiceSettings:
     analysis_processes: int = field(default_factory=lambda: os.cpu_count() or 2)  # 0: threads in-process
 
     @property
+    def max_body_bytes(self) -> int:
+        """Largest request body: two images in base64 (4/3 larger) plus room for the rest of the form."""
+        return self.max_upload_bytes * 8 // 3 + 1024 * 1024
+
+    @property
     def keys_required(self) -> bool:
         return (not is_loopback(self.host)) if self.require_keys is None else self.require_keys
