@@ -25,7 +25,7 @@ def small(tmp_path):
 @pytest.fixture()
 def client(small):
     app = create_app(ServiceSettings(db=small["db"], roots=(small["root"] / "photos",), analysis_processes=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -90,7 +90,7 @@ def test_thumbnail_refuses_a_photo_replaced_by_a_symlink_out(small, tmp_path, wi
     victim.symlink_to(outside / "secret.jpg")
     roots = (small["root"] / "photos",) if with_roots else ()
     app = create_app(ServiceSettings(db=small["db"], roots=roots, analysis_processes=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         r = c.get("/v1/faces/4/thumbnail.jpg")
         assert r.status_code == 403 and r.json()["error"]["code"] == "path_not_allowed"
         assert c.get("/v1/faces/3/thumbnail.jpg").status_code == 200
@@ -152,7 +152,7 @@ def _kill_workers(app) -> None:
 def test_service_recovers_from_a_killed_analysis_worker(small):
     app = create_app(ServiceSettings(db=small["db"], analysis_processes=1, request_timeout_s=120))
     image = {"image": ("x.png", _png())}
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         assert c.post("/v1/detect", files=image).json() == {"faces": []}
         _kill_workers(app)  # as the OOM killer would
         r = c.post("/v1/detect", files=image)
@@ -297,7 +297,7 @@ def test_store_api_and_page_handle_a_path_that_is_not_utf8(small):
 
         assert str(odd) in {row["image"] for row in export_rows(atlas)}
     app = create_app(ServiceSettings(db=small["db"], analysis_processes=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         r = c.get("/v1/people/1")
         assert r.status_code == 200 and "caf\\udce9.jpg" in r.text
         assert r.json()["faces"][0]["image"] == str(odd) or r.json()["faces"][1]["image"] == str(odd)
@@ -442,9 +442,41 @@ def test_declared_or_chunked_bodies_over_the_limit_are_413(small):
         for _ in range(100):
             yield b"A" * (100 * 1024)
 
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as c:
         r = c.post("/v1/detect", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
         big = c.post("/v1/detect", content=b"x" * (settings.max_body_bytes + 1), headers={"content-type": "text/plain"})
         assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
         assert c.patch("/v1/people/1", json={"name": "Ada"}).status_code == 200  # small bodies still pass
+
+
+# --- issue 14.6: keyless loopback, cross-site writes and DNS rebinding -----------------------
+
+
+def test_cross_site_writes_and_foreign_hosts_are_refused_without_keys(client):
+    evil = {"origin": "https://evil.example", "content-type": "text/plain"}
+    r = client.post("/v1/faces/1/reject", headers=evil, content="x")  # a "simple" cross-site POST
+    assert r.status_code == 403 and r.json()["error"]["code"] == "cross_site"
+    r = client.patch("/v1/people/1", json={"name": "Eve"}, headers={"sec-fetch-site": "cross-site"})
+    assert r.status_code == 403
+    assert client.post("/v1/faces/1/reject", headers={"origin": "null"}).status_code == 403
+    assert client.get("/v1/people/1").json()["name"] is None and client.get("/v1/people/1").json()["face_count"] == 2
+    # DNS rebinding: the page's own host name reaches 127.0.0.1
+    r = client.get("/v1/people", headers={"host": "attacker.example:8000"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "host_not_allowed"
+    # the page itself (same origin), scripts without those headers, and every loopback name still work
+    same = {"origin": "http://127.0.0.1", "sec-fetch-site": "same-origin"}
+    assert client.patch("/v1/people/1", json={"name": "Ada"}, headers=same).status_code == 200
+    assert client.post("/v1/faces/2/reject").status_code == 200
+    for host in ("localhost:8000", "[::1]:8000", "127.0.0.1"):
+        assert client.get("/v1/people", headers={"host": host}).status_code == 200, host
+
+
+def test_allowed_host_and_keyed_servers(small):
+    settings = ServiceSettings(db=small["db"], analysis_processes=0, allowed_hosts=("atlas.lan",))
+    with TestClient(create_app(settings), base_url="http://atlas.lan:8000") as c:
+        assert c.get("/v1/people").status_code == 200
+        assert c.get("/v1/people", headers={"host": "other.lan"}).status_code == 403
+    keyed = ServiceSettings(db=small["db"], analysis_processes=0, host="0.0.0.0")
+    with TestClient(create_app(keyed), base_url="http://photos.example.org") as c:
+        assert c.get("/v1/people").status_code == 401  # keys guard a server off loopback, any Host

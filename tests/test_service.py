@@ -45,7 +45,7 @@ def world(tmp_path_factory):
 def client(world):
     # analysis in threads here (fast start); the load test below runs the default worker processes
     app = create_app(ServiceSettings(db=world["db"], roots=(world["album"],), analysis_processes=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -110,7 +110,7 @@ def test_errors_are_json_with_status(client):
 
 def test_upload_and_pixel_limits(world):
     app = create_app(ServiceSettings(db=world["db"], max_upload_bytes=50_000, max_pixels=200_000, analysis_processes=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         big = jpeg(np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8))
         r = c.post("/v1/detect", files={"image": ("big.jpg", big)})
         assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
@@ -149,7 +149,7 @@ def test_search_endpoint(client):
 def test_keys_required_off_loopback(world):
     app = create_app(ServiceSettings(db=world["db"], host="0.0.0.0", roots=(world["album"],)))
     admin, read = world["keys"]["admin"], world["keys"]["read"]
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         assert c.get("/v1/people").status_code == 401
         assert c.get("/v1/people").json()["error"]["code"] == "unauthorized"
         assert c.get("/v1/people", headers={"Authorization": "Bearer fa_wrong"}).status_code == 401
@@ -192,7 +192,7 @@ def test_scan_job_and_path_escapes(world, client, tmp_path):
 
 
 def test_no_roots_means_no_server_side_scans(world):
-    with TestClient(create_app(ServiceSettings(db=world["db"]))) as c:
+    with TestClient(create_app(ServiceSettings(db=world["db"])), base_url="http://127.0.0.1") as c:
         assert c.post("/v1/scan", json={"paths": ["/"]}).status_code == 403
 
 

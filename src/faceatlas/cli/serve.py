@@ -22,6 +22,10 @@ def serve(
         list[Path] | None, typer.Option("--root", help="Folder POST /v1/scan may read (repeatable).")
     ] = None,
     require_keys: Annotated[bool, typer.Option("--require-keys", help="Ask for keys even on loopback.")] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option("--allowed-host", help="Host name accepted besides 127.0.0.1/localhost/[::1] (repeatable)."),
+    ] = None,
     max_upload_mb: Annotated[int, typer.Option(help="Largest accepted upload.")] = 20,
     timeout: Annotated[float, typer.Option(help="Seconds before a request is abandoned.")] = 60.0,
     processes: Annotated[int, typer.Option(help="Analysis worker processes (default: one per core; 0: threads).")] = -1,
@@ -37,6 +41,7 @@ def serve(
         port=port,
         roots=tuple(p.resolve() for p in root or []),
         require_keys=True if require_keys else None,
+        allowed_hosts=tuple(allowed_host or ()),
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         request_timeout_s=timeout,
     )

@@ -17,6 +17,7 @@ from faceatlas.service.errors import SafeJSONResponse, install_handlers
 from faceatlas.service.heavy import HeavyGate
 from faceatlas.service.jobs import JobRunner
 from faceatlas.service.limits import BodyLimitMiddleware
+from faceatlas.service.origin import LoopbackGuard
 from faceatlas.service.settings import ServiceSettings
 from faceatlas.store import Atlas
 
@@ -61,6 +62,8 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
     app.state.index_for = IndexCache()
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    if not settings.keys_required:  # keyless: only loopback names, no cross-site writes
+        app.add_middleware(LoopbackGuard, allowed_hosts=settings.allowed_hosts)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

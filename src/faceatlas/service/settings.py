@@ -23,6 +23,7 @@ class ServiceSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     roots: tuple[Path, ...] = ()  # folders POST /v1/scan may read
+    allowed_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback when no keys are required
     require_keys: bool | None = None  # None: required exactly when not bound to loopback
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 50_000_000
