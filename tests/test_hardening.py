@@ -480,3 +480,60 @@ def test_allowed_host_and_keyed_servers(small):
     keyed = ServiceSettings(db=small["db"], analysis_processes=0, host="0.0.0.0")
     with TestClient(create_app(keyed), base_url="http://photos.example.org") as c:
         assert c.get("/v1/people").status_code == 401  # keys guard a server off loopback, any Host
+
+
+# --- issue 14.9: damaged and read-only atlases, doctor ---------------------------------------
+
+
+def _main(capsys, *args: str) -> tuple[int, str, str]:
+    from faceatlas.cli.app import main
+
+    with pytest.raises(SystemExit) as ended:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return ended.value.code or 0, out, err
+
+
+def _damage(db) -> None:
+    data = bytearray(db.read_bytes())
+    for offset in range(4096, len(data), 4096):  # every page but the header's: b-tree pages become noise
+        data[offset : offset + 64] = b"\xa5" * 64
+    db.write_bytes(bytes(data))
+
+
+def test_damaged_atlas_is_a_one_line_error(small, tmp_path, capsys):
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"this is not a database " * 200)
+    _damage(small["db"])
+    for db in (garbage, small["db"]):
+        code, out, err = _main(capsys, "people", "--db", str(db))
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, (out, err)
+        assert "faceatlas doctor" in err
+        code, out, err = _main(capsys, "people", "--db", str(db), "--json")
+        assert code == 2 and "faceatlas doctor" in json.loads(out)["error"]
+
+
+def test_read_only_atlas_reads_and_refuses_changes_in_one_line(small, capsys, monkeypatch):
+    import faceatlas.store.db as store_db
+
+    monkeypatch.setattr(store_db, "writable", lambda path: False)  # as a read-only folder (root ignores modes)
+    code, out, _ = _main(capsys, "people", "--db", str(small["db"]), "--json")
+    assert code == 0 and json.loads(out)[0]["id"] == 1
+    code, out, err = _main(capsys, "name", "1", "Ada", "--db", str(small["db"]))
+    assert code == 2 and "read-only" in err and len(err.strip().splitlines()) == 1
+
+
+def test_doctor_checks_backs_up_and_rebuilds(small, tmp_path, capsys):
+    db = str(small["db"])
+    code, out, _ = _main(capsys, "doctor", "--db", db, "--json", "--backup", str(tmp_path / "b.sqlite3"))
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["counts"]["faces"] == 4 and "sqlite backup" in report["backup"]
+    with Atlas(tmp_path / "b.sqlite3") as copy:
+        assert copy.faces.count() == 4
+    code, out, _ = _main(capsys, "doctor", "--db", db, "--json", "--rebuild-index")
+    assert code == 0 and "faiss index (4 faces)" in json.loads(out)["rebuilt"]
+    _damage(small["db"])
+    code, out, _ = _main(capsys, "doctor", "--db", db, "--json", "--backup", str(tmp_path / "c.sqlite3"))
+    report = json.loads(out)
+    assert code == 1 and not report["ok"] and report["problems"]
+    assert (tmp_path / "c.sqlite3").is_file()

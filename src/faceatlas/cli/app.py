@@ -28,6 +28,7 @@ for command in (
     atlas.move,
     atlas.reject,
     atlas.export,
+    atlas.doctor,
 ):
     app.command()(command)
 for command in (naming.name_from_captions, naming.identify, naming.review, naming.label):
@@ -39,8 +40,18 @@ app.add_typer(models.app, name="models")
 app.add_typer(evaluate.app, name="eval")
 
 
-def main() -> None:
-    from faceatlas.cli.output import safe_stdio
+def main(argv: list[str] | None = None) -> None:
+    """The ``faceatlas`` command. An error that ends a command (a damaged or read-only atlas, a
+    missing model, a file that cannot be written) is one line (a JSON object under ``--json``), exit 2."""
+    import sqlite3
+    import sys
+
+    from faceatlas.cli.output import fatal, safe_stdio
+    from faceatlas.errors import FaceAtlasError
 
     safe_stdio()
-    app()
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="faceatlas")
+    except (FaceAtlasError, sqlite3.Error, OSError) as exc:
+        fatal(exc, "--json" in args)

@@ -1,4 +1,4 @@
-"""`faceatlas scan | search | cluster | people | person | name | merge | move | reject | export`."""
+"""`faceatlas scan | search | cluster | people | person | name | merge | move | reject | export | doctor`."""
 
 from __future__ import annotations
 
@@ -280,3 +280,38 @@ def export(
     finally:
         if out:
             fh.close()
+
+
+def doctor(
+    db: DbOpt = None,
+    backup_to: Annotated[Path | None, typer.Option("--backup", help="Write a copy of the atlas here first.")] = None,
+    rebuild_index: Annotated[
+        bool, typer.Option("--rebuild-index", help="Rebuild the SQL indexes and the FAISS index.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the atlas's integrity (read-only); optionally back it up and rebuild its indexes.
+    Exit code 0: sound, 1: problems found."""
+    from faceatlas.store import doctor as doc
+
+    path = db_path(db)
+    report = doc.check(path)
+    if backup_to is not None and path.is_file():
+        report.backup = f"{backup_to} ({doc.backup(path, backup_to)})"
+    if rebuild_index:
+        if not report.ok:
+            _fail(FaceAtlasError(f"{path} is damaged: not rebuilding; restore a backup first"), as_json)
+        report.rebuilt = doc.rebuild_indexes(path)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        state = "[green]sound[/green]" if report.ok else "[red]damaged[/red]"
+        counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+        out_console.print(f"{esc(path)}: {state} (schema v{report.schema_version}; {counts})", highlight=False)
+        for problem in report.problems:
+            out_console.print(f"  {esc(problem)}", highlight=False)
+        if report.backup:
+            out_console.print(f"backup: {esc(report.backup)}", highlight=False)
+        if report.rebuilt:
+            out_console.print(f"rebuilt: {', '.join(report.rebuilt)}")
+    raise typer.Exit(0 if report.ok else 1)

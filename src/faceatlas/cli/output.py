@@ -109,3 +109,22 @@ def progress_bar(total: int | None, label: str, enabled: bool) -> Iterator[Bar]:
 def warn(message: str) -> None:
     """A one-line problem report on stderr (for a bad file: the path and the reason)."""
     err_console.print(f"[yellow]skip[/yellow] {esc(message)}", highlight=False, soft_wrap=True)
+
+
+def fatal(exc: BaseException, as_json: bool) -> None:
+    """End the command with a one-line reason (``{"error": ...}`` on stdout under --json), exit 2."""
+    import sqlite3
+
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, sqlite3.Error):
+        if "readonly" in message or "read-only" in message:
+            message = f"the atlas is read-only: this command changes it ({message})"
+        else:
+            message = f"atlas database error: {message}; run `faceatlas doctor`"
+    elif isinstance(exc, OSError) and exc.strerror:
+        message = f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    if as_json:
+        emit_json({"error": message})
+    else:
+        err_console.print(f"[red]error[/red] {esc(message)}", highlight=False)
+    raise SystemExit(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,16 +13,57 @@ from faceatlas.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def connect(path: Path | str, migrate_to: int = SCHEMA_VERSION) -> sqlite3.Connection:
-    """Open (creating if needed) and migrate the database at ``path``."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    """Open (creating if needed) and migrate the database at ``path``.
+
+    A file that is not an SQLite database, or a damaged one, raises :class:`StoreError` with one line
+    (and the hint to run ``faceatlas doctor``). An atlas the user cannot write (a read-only folder
+    or file) is opened read-only: every reading command works, a change is refused with one line."""
+    if str(path) == ":memory:":
+        conn = _open(str(path), read_only=False)
+        migrate(conn, migrate_to)
+        return conn
+    path = Path(path)
+    read_only = path.is_file() and not writable(path)
+    if not read_only:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the atlas folder {path.parent}: {exc.strerror or exc}") from None
+    try:
+        conn = _open(str(path), read_only)
+        if not read_only:
+            migrate(conn, migrate_to)
+        elif schema_version(conn) < migrate_to:
+            conn.close()
+            raise StoreError(f"{path} is read-only and needs an upgrade to schema v{migrate_to}: make it writable once")
+        else:
+            conn.execute("SELECT COUNT(*) FROM images").fetchone()  # a damaged file fails here, not later
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(damaged_message(path, exc)) from None
+    return conn
+
+
+def writable(path: Path) -> bool:
+    """Whether this process may change the atlas file and create its journal files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def damaged_message(path: Path | str, exc: BaseException) -> str:
+    return f"{path}: the atlas cannot be read ({exc}); run `faceatlas doctor --db {path}`"
+
+
+def _open(path: str, read_only: bool) -> sqlite3.Connection:
+    if read_only:  # no journal files can be made: read the file as it is
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
-    migrate(conn, migrate_to)
     return conn
 
 
