@@ -537,3 +537,54 @@ def test_doctor_checks_backs_up_and_rebuilds(small, tmp_path, capsys):
     report = json.loads(out)
     assert code == 1 and not report["ok"] and report["problems"]
     assert (tmp_path / "c.sqlite3").is_file()
+
+
+# --- issue 14.10: API edges, schemas, offline docs -------------------------------------------
+
+
+def test_api_edges_are_422_not_500(client):
+    huge = 2**70
+    for method, url, body in (
+        ("get", f"/v1/people/{huge}", None),
+        ("get", f"/v1/faces/{huge}/thumbnail.jpg", None),
+        ("post", f"/v1/faces/{huge}/reject", None),
+        ("post", "/v1/people/1/merge", {"other": huge}),
+        ("post", "/v1/faces/1/move", {"person_id": huge}),
+        ("get", "/v1/people/0", None),
+    ):
+        r = client.request(method, url, json=body)
+        assert r.status_code == 422, (url, r.status_code, r.text)
+    nested = "[" * 100_000 + "]" * 100_000
+    for url, method in (("/v1/people/1", "patch"), ("/v1/detect", "post")):
+        r = client.request(method, url, content=nested, headers={"content-type": "application/json"})
+        assert r.status_code == 422, (url, r.text)
+    for t in ("nan", "inf", "-1", "0"):
+        r = client.post(f"/v1/verify?threshold={t}", files={"image_a": ("a", b"x"), "image_b": ("b", b"x")})
+        assert r.status_code == 422 and "threshold" in r.text, (t, r.text)
+    client.patch("/v1/people/1", json={"name": "Ada"})
+    r = client.patch("/v1/people/1", json={"nam": "x"})
+    assert r.status_code == 422
+    assert client.get("/v1/people/1").json()["name"] == "Ada"  # the typo did not erase the name
+    assert client.post("/v1/faces/1/label", json={"name": "Ada", "extra": 1}).status_code == 422
+
+
+def test_openapi_has_schemas_upload_bodies_and_the_key_scheme(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    ok = paths["/v1/people/{person_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/PersonOut"}
+    assert "multipart/form-data" in paths["/v1/verify"]["post"]["requestBody"]["content"]
+    assert {"VerificationOut", "AnalyzeOut", "SearchOut", "JobOut", "RenameBody"} <= set(spec["components"]["schemas"])
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["APIKeyHeader"]["name"] == "X-API-Key" and schemes["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_docs_page_loads_its_assets_from_this_server(client):
+    import re
+
+    page = client.get("/docs").text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+\.(?:js|css))["']""", page)
+    assert assets and all(a.startswith("/") for a in assets), assets  # nothing from a CDN
+    for asset in assets:
+        r = client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 10_000, asset

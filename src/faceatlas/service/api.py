@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
 
 from faceatlas.engines.plan import is_within
 from faceatlas.errors import NoFaceError, StoreError
@@ -19,31 +18,36 @@ from faceatlas.io.images import ImageLimits
 from faceatlas.people import corrections
 from faceatlas.service.deps import get_atlas, require_admin, require_read, settings_of
 from faceatlas.service.errors import ApiError
+from faceatlas.service.schemas import (
+    AnalyzeOut,
+    DetectOut,
+    ErrorOut,
+    FaceId,
+    JobId,
+    JobOut,
+    LabelBody,
+    LabelOut,
+    MergeBody,
+    MoveBody,
+    MoveOut,
+    PersonId,
+    PersonOut,
+    PersonSummary,
+    RejectOut,
+    RenameBody,
+    ScanBody,
+    SearchOut,
+    VerificationOut,
+    upload_body,
+)
 from faceatlas.service.uploads import images_from_request
 from faceatlas.store import Atlas
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(
+    prefix="/v1",
+    responses={code: {"model": ErrorOut} for code in (401, 403, 404, 413, 422, 503)},
+)
 AtlasDep = Annotated[Atlas, Depends(get_atlas)]
-
-
-class RenameBody(BaseModel):
-    name: str | None = Field(None, max_length=200, description="New name (trimmed; blank is refused); null clears it")
-
-
-class MergeBody(BaseModel):
-    other: int = Field(..., description="Person to fold into this one")
-
-
-class MoveBody(BaseModel):
-    person_id: int
-
-
-class LabelBody(BaseModel):
-    name: str = Field(..., min_length=1, max_length=200)
-
-
-class ScanBody(BaseModel):
-    paths: list[str] = Field(..., min_length=1, max_length=100)
 
 
 async def _analyze(request: Request, fields: tuple[str, ...]) -> dict:
@@ -61,7 +65,9 @@ def _largest(faces: list, field_name: str):
     return faces[0]
 
 
-@router.post("/detect", dependencies=[Depends(require_read)])
+@router.post(
+    "/detect", dependencies=[Depends(require_read)], response_model=DetectOut, openapi_extra=upload_body("image")
+)
 async def detect(request: Request) -> dict:
     """Faces (box, score, 5 landmarks) in the uploaded ``image``."""
     faces = (await _analyze(request, ("image",)))["image"]
@@ -73,28 +79,38 @@ async def detect(request: Request) -> dict:
     }
 
 
-@router.post("/analyze", dependencies=[Depends(require_read)])
+@router.post(
+    "/analyze", dependencies=[Depends(require_read)], response_model=AnalyzeOut, openapi_extra=upload_body("image")
+)
 async def analyze(request: Request, embeddings: bool = False) -> dict:
     """Faces with landmarks, pose and quality (``?embeddings=true`` adds them)."""
     faces = (await _analyze(request, ("image",)))["image"]
     return {"faces": [f.to_dict(embedding=embeddings) for f in faces]}
 
 
-@router.post("/verify", dependencies=[Depends(require_read)])
-async def verify(request: Request, threshold: float | None = None) -> dict:
+@router.post(
+    "/verify",
+    dependencies=[Depends(require_read)],
+    response_model=VerificationOut,
+    openapi_extra=upload_body("image_a", "image_b"),
+)
+async def verify(
+    request: Request,
+    threshold: Annotated[float | None, Query(gt=0, le=4, allow_inf_nan=False, description="distance threshold")] = None,
+) -> dict:
     """Same person? The largest faces of ``image_a`` and ``image_b``."""
     found = await _analyze(request, ("image_a", "image_b"))
     a, b = _largest(found["image_a"], "image_a"), _largest(found["image_b"], "image_b")
     return verify_embeddings(a.embedding, b.embedding, threshold).to_dict()
 
 
-@router.post("/search", dependencies=[Depends(require_read)])
-async def search(request: Request, atlas: AtlasDep, top: int = 10) -> dict:
+@router.post(
+    "/search", dependencies=[Depends(require_read)], response_model=SearchOut, openapi_extra=upload_body("image")
+)
+async def search(request: Request, atlas: AtlasDep, top: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
     """Nearest people and faces in the atlas for the largest face of ``image``."""
     face = _largest((await _analyze(request, ("image",)))["image"], "image")
-    return search_embedding(
-        atlas, face.embedding, max(1, min(top, 100)), index=request.app.state.index_for(atlas)
-    ).to_dict()
+    return search_embedding(atlas, face.embedding, top, index=request.app.state.index_for(atlas)).to_dict()
 
 
 def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
@@ -105,7 +121,7 @@ def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
     return out
 
 
-@router.get("/people", dependencies=[Depends(require_read)])
+@router.get("/people", dependencies=[Depends(require_read)], response_model=list[PersonSummary])
 def people(atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
     """Everyone, largest first (``?unnamed=true``: only people without a name)."""
     return [
@@ -120,37 +136,37 @@ def people(atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
     ]
 
 
-@router.get("/people/{person_id}", dependencies=[Depends(require_read)])
-def person(person_id: int, atlas: AtlasDep) -> dict:
+@router.get("/people/{person_id}", dependencies=[Depends(require_read)], response_model=PersonOut)
+def person(person_id: PersonId, atlas: AtlasDep) -> dict:
     return _person_json(atlas, person_id)
 
 
-@router.patch("/people/{person_id}", dependencies=[Depends(require_admin)])
-def rename(person_id: int, body: RenameBody, atlas: AtlasDep) -> dict:
+@router.patch("/people/{person_id}", dependencies=[Depends(require_admin)], response_model=PersonOut)
+def rename(person_id: PersonId, body: RenameBody, atlas: AtlasDep) -> dict:
     corrections.name_person(atlas, person_id, body.name)
     return _person_json(atlas, person_id, faces=False)
 
 
-@router.post("/people/{person_id}/merge", dependencies=[Depends(require_admin)])
-def merge(person_id: int, body: MergeBody, atlas: AtlasDep) -> dict:
+@router.post("/people/{person_id}/merge", dependencies=[Depends(require_admin)], response_model=PersonOut)
+def merge(person_id: PersonId, body: MergeBody, atlas: AtlasDep) -> dict:
     corrections.merge_people(atlas, person_id, body.other)
     return _person_json(atlas, person_id, faces=False)
 
 
-@router.post("/faces/{face_id}/move", dependencies=[Depends(require_admin)])
-def move(face_id: int, body: MoveBody, atlas: AtlasDep) -> dict:
+@router.post("/faces/{face_id}/move", dependencies=[Depends(require_admin)], response_model=MoveOut)
+def move(face_id: FaceId, body: MoveBody, atlas: AtlasDep) -> dict:
     corrections.move_face(atlas, face_id, body.person_id)
     return {"face_id": face_id, "person_id": body.person_id}
 
 
-@router.post("/faces/{face_id}/reject", dependencies=[Depends(require_admin)])
-def reject(face_id: int, atlas: AtlasDep) -> dict:
+@router.post("/faces/{face_id}/reject", dependencies=[Depends(require_admin)], response_model=RejectOut)
+def reject(face_id: FaceId, atlas: AtlasDep) -> dict:
     left = corrections.reject_face(atlas, face_id)
     return {"face_id": face_id, "rejected_from": left}
 
 
-@router.post("/faces/{face_id}/label", dependencies=[Depends(require_admin)])
-def label(face_id: int, body: LabelBody, atlas: AtlasDep) -> dict:
+@router.post("/faces/{face_id}/label", dependencies=[Depends(require_admin)], response_model=LabelOut)
+def label(face_id: FaceId, body: LabelBody, atlas: AtlasDep) -> dict:
     """Answer a review question: this face is ``name`` (confirmed; the person is created if new)."""
     from faceatlas.people.labeling import answer
 
@@ -158,15 +174,15 @@ def label(face_id: int, body: LabelBody, atlas: AtlasDep) -> dict:
 
 
 @router.get("/review", dependencies=[Depends(require_read)])
-def review(atlas: AtlasDep, limit: int = 20) -> list[dict]:
+def review(atlas: AtlasDep, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[dict]:
     """The questions whose answers help most (name proposals to confirm, then uncertain faces)."""
     from faceatlas.people.labeling import review_queue
 
-    return review_queue(atlas, max(1, min(limit, 200)))
+    return review_queue(atlas, limit)
 
 
 @router.get("/faces/{face_id}/thumbnail.jpg", dependencies=[Depends(require_read)])
-def thumbnail(face_id: int, atlas: AtlasDep, request: Request) -> FileResponse:
+def thumbnail(face_id: FaceId, atlas: AtlasDep, request: Request) -> FileResponse:
     """The face's square crop (JPEG). 404 ``photo_missing`` when its photo is gone from disk; 403 when
     the photo's real path now leaves the allowed folders (e.g. it was replaced by a symlink)."""
     face = atlas.faces.get(face_id)
@@ -188,7 +204,7 @@ def _check_photo_location(image_path: str, roots: tuple) -> None:
         raise ApiError(403, "path_not_allowed", "the photo of this face now points outside the allowed folders")
 
 
-@router.post("/scan", status_code=202, dependencies=[Depends(require_admin)])
+@router.post("/scan", status_code=202, dependencies=[Depends(require_admin)], response_model=JobOut)
 def start_scan(body: ScanBody, request: Request) -> dict:
     """Scan server-side folders, only under the roots given at start (``--root``)."""
     settings = settings_of(request)
@@ -208,8 +224,8 @@ def start_scan(body: ScanBody, request: Request) -> dict:
     return request.app.state.jobs.submit(paths).to_dict()
 
 
-@router.get("/jobs/{job_id}", dependencies=[Depends(require_read)])
-def job(job_id: int, request: Request) -> dict:
+@router.get("/jobs/{job_id}", dependencies=[Depends(require_read)], response_model=JobOut)
+def job(job_id: JobId, request: Request) -> dict:
     found = request.app.state.jobs.jobs.get(job_id)
     if found is None:
         raise ApiError(404, "not_found", f"no job with id {job_id}")

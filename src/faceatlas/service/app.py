@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from faceatlas import __version__
 from faceatlas.index import FaceIndex
@@ -46,7 +47,7 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
         yield
         app.state.gate.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # FastAPI whose /docs and /redoc assets ship in a package: they work offline
         title="faceatlas",
         version=__version__,
         lifespan=lifespan,

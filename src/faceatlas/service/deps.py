@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from faceatlas.service.errors import ApiError
 from faceatlas.service.settings import ServiceSettings
@@ -47,11 +48,26 @@ def caller_role(request: Request) -> str:
     return role
 
 
-def require_read(request: Request) -> str:
+# Declared for OpenAPI (the "Authorize" button of /docs); the key itself is read by ``presented_key``.
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key (faceatlas keys create)")
+_bearer = HTTPBearer(auto_error=False, description="The same key as 'Authorization: Bearer KEY'")
+
+
+def require_read(
+    request: Request,
+    _key: str | None = Security(_api_key),
+    _token: HTTPAuthorizationCredentials | None = Security(_bearer),
+) -> str:
+    """Any valid key (read or admin); none needed on a keyless loopback server."""
     return caller_role(request)
 
 
-def require_admin(request: Request) -> str:
+def require_admin(
+    request: Request,
+    _key: str | None = Security(_api_key),
+    _token: HTTPAuthorizationCredentials | None = Security(_bearer),
+) -> str:
+    """An admin key; none needed on a keyless loopback server."""
     role = caller_role(request)
     if role != "admin":
         raise ApiError(403, "forbidden", "this key can only read; changing the atlas needs an admin key")

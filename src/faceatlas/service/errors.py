@@ -71,8 +71,14 @@ def install_handlers(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first.get("loc", []))
         return SafeJSONResponse(_body("invalid_request", f"{where}: {first.get('msg', 'invalid')}"), status_code=422)
 
+    @app.exception_handler(RecursionError)
+    async def _nested(_: Request, exc: RecursionError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body("invalid_request", "JSON nested too deeply"), status_code=422)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> SafeJSONResponse:
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):  # FastAPI: unparseable JSON
+            return SafeJSONResponse(_body("invalid_request", "body is not valid JSON"), status_code=422)
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "too_large"}
         return JSONResponse(
             _body(codes.get(exc.status_code, "http_error"), str(exc.detail)), status_code=exc.status_code

@@ -45,8 +45,8 @@ async def images_from_request(request: Request, fields: tuple[str, ...], limit: 
     elif ctype.startswith("application/json"):
         try:
             body = await request.json()
-        except ValueError:
-            raise ApiError(422, "invalid_request", "body is not valid JSON") from None
+        except (ValueError, RecursionError):
+            raise ApiError(422, "invalid_request", "body is not valid JSON (or nested too deeply)") from None
         for name in fields:
             value = body.get(name) if isinstance(body, dict) else None
             if not isinstance(value, str):
