@@ -588,3 +588,80 @@ def test_docs_page_loads_its_assets_from_this_server(client):
     for asset in assets:
         r = client.get(asset)
         assert r.status_code == 200 and len(r.content) > 10_000, asset
+
+
+# --- issue 14.11: unreadable folders, dangling links, one scan at a time, float TIFF ----------
+
+
+def _unreadable(folder, monkeypatch) -> None:
+    """``folder`` cannot be listed (chmod 000; as root, which ignores modes, its listing fails)."""
+    import os
+
+    if os.geteuid() != 0:
+        folder.chmod(0)
+        return
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == str(folder):
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_unreadable_folder_is_reported_and_dangling_links_only_once(tmp_path, monkeypatch):
+    album = tmp_path / "album"
+    (album / "locked").mkdir(parents=True)
+    (album / "gone.jpg").symlink_to(album / "nowhere.jpg")
+    (album / "loop_a.jpg").symlink_to(album / "loop_b.jpg")
+    (album / "loop_b.jpg").symlink_to(album / "loop_a.jpg")
+    _unreadable(album / "locked", monkeypatch)
+    db = str(tmp_path / "a.sqlite3")
+    first = json.loads(_cli("scan", str(album), "--db", db, "--json", "--workers", "1").output)
+    assert first["unreadable"] == [{"path": str(album / "locked"), "error": "folder not readable: Permission denied"}]
+    assert sorted(f["image"].rsplit("/", 1)[1] for f in first["failed"]) == ["gone.jpg", "loop_a.jpg", "loop_b.jpg"]
+    second = json.loads(_cli("scan", str(album), "--db", db, "--json", "--workers", "1").output)
+    assert second["failed"] == [] and second["skipped_unchanged"] == 3  # reported once, not on every scan
+    text = _cli("scan", str(album), "--db", db, "--workers", "1")
+    assert "locked: folder not readable" in text.output and "1 folders unreadable" in text.output
+
+
+def test_second_scan_on_one_atlas_exits_3_naming_the_holder(small, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    lock = str(small["db"]) + ".scan.lock"
+    code = (
+        "import pathlib, time\n"
+        "from faceatlas.engines.lifetime import exclusive\n"
+        f"with exclusive(pathlib.Path({lock!r})):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        result = _cli("scan", str(small["root"] / "photos"), "--db", str(small["db"]), "--json", "--workers", "1")
+        assert result.exit_code == 3, result.output
+        assert json.loads(result.output) == {"error": f"atlas busy (pid {holder.pid})", "pid": holder.pid}
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    again = _cli("scan", str(small["root"] / "photos"), "--db", str(small["db"]), "--json", "--workers", "1")
+    assert again.exit_code == 0, again.output  # a killed holder leaves no lock behind
+
+
+def test_float_tiff_above_one_keeps_its_range(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from faceatlas.io.images import open_image
+
+    ramp = np.tile(np.linspace(0.0, 4.0, 256, dtype=np.float32), (64, 1))  # an HDR float TIFF, 0..4
+    Image.fromarray(ramp, mode="F").save(tmp_path / "hdr.tif")
+    pixels = open_image(tmp_path / "hdr.tif").full()[..., 0].astype(int)
+    assert pixels[:, 0].max() == 0 and pixels[:, -1].min() == 255
+    assert 100 < pixels.mean() < 155  # a ramp, neither clipped white nor crushed dark

@@ -62,6 +62,7 @@ def scan(
 ) -> None:
     """Scan photos into the atlas (incremental, resumable), then assign new faces to people."""
     from faceatlas.engines import scan as run_scan
+    from faceatlas.engines.lifetime import AtlasBusyError
     from faceatlas.samples import sample_images
 
     roots = list(paths) if paths else sample_images()
@@ -77,9 +78,23 @@ def scan(
             if not as_json:
                 warn(f"{path}: {reason}")
 
-        summary = run_scan(
-            atlas, roots, config, n_workers, progress=bar, on_plan=bar.set_total, on_error=on_error, engine=run_engine
-        )
+        try:
+            summary = run_scan(
+                atlas,
+                roots,
+                config,
+                n_workers,
+                progress=bar,
+                on_plan=bar.set_total,
+                on_error=on_error,
+                engine=run_engine,
+            )
+        except AtlasBusyError as exc:  # another scan holds this atlas: exit 3, nothing done
+            if as_json:
+                emit_json({"error": str(exc), "pid": exc.pid})
+            else:
+                out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
+            raise typer.Exit(3) from None
         rows = _people_rows(atlas, limit_faces=None if as_json else 3)
         alone = [f for f in atlas.faces.live() if f.person_id is None]
     data = summary.to_dict()
@@ -91,7 +106,9 @@ def scan(
     out_console.print(
         f"[bold]{summary.images_seen}[/bold] images: {summary.analyzed} analysed, "
         f"{summary.skipped_unchanged} unchanged, "
-        f"{len(summary.failed)} failed, {summary.vanished} vanished; {summary.faces_added} faces added; "
+        f"{len(summary.failed)} failed, {summary.vanished} vanished"
+        + (f", {len(summary.unreadable)} folders unreadable" if summary.unreadable else "")
+        + f"; {summary.faces_added} faces added; "
         f"[bold]{summary.people}[/bold] people ({summary.seconds:.1f} s) → {esc(data['db'])}"
     )
     if rows:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faceatlas.errors import FaceAtlasError, ImageError
@@ -27,6 +28,7 @@ class Plan:
     unchanged: int
     vanished: list[int]  # image ids under the scanned folders whose file is gone
     seen: int
+    unreadable: list[dict] = field(default_factory=list)  # {"path", "error"} of folders that cannot be listed
 
 
 def file_sha256(path: str, limit: int = DEFAULT_LIMITS.max_bytes) -> str:
@@ -51,15 +53,30 @@ def _sha_or_none(path: str) -> str | None:
         return None  # analysed again, and the analysis says why it cannot be read
 
 
-def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, confine: list[Path] | None = None) -> Plan:
+def make_plan(
+    atlas: Atlas,
+    roots: list[Path],
+    rescan_failed: bool = False,
+    confine: list[Path] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> Plan:
     """Files under ``roots`` that need analysis. A file whose size and mtime match its row is skipped
     without reading it; one whose mtime changed but whose content hash matches is only touched.
-    With ``confine``, files whose real path (symlinks resolved) leaves those folders are ignored."""
+    A dangling link or a link loop is judged by the link itself, so it is reported once, not on every
+    scan. With ``confine``, files whose real path (symlinks resolved) leaves those folders are
+    ignored. Folders that cannot be listed are reported to ``on_error`` and in ``Plan.unreadable``."""
     allowed = [os.path.realpath(c) for c in confine] if confine is not None else None
     todo: list[WorkItem] = []
     unchanged = 0
     seen_paths: set[str] = set()
-    for path in iter_media_files(roots):
+    unreadable: list[dict] = []
+
+    def folder_error(path: str, reason: str) -> None:
+        unreadable.append({"path": path, "error": reason})
+        if on_error is not None:
+            on_error(path, reason)
+
+    for path in iter_media_files(roots, on_error=folder_error):
         p = str(Path(os.path.abspath(path)))
         if p in seen_paths or (allowed is not None and not is_within(p, allowed)):
             continue
@@ -67,8 +84,11 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
         try:
             st = os.stat(p)
         except OSError:
-            todo.append(WorkItem(p, -1, -1))  # the analysis step reports why
-            continue
+            try:
+                st = os.lstat(p)  # a dangling link or a loop: the link itself identifies it
+            except OSError:
+                todo.append(WorkItem(p, -1, -1))  # the analysis step reports why
+                continue
         row = atlas.images.get_by_path(p)
         if row and row.status in ("done", "failed") and not (rescan_failed and row.status == "failed"):
             if row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
@@ -86,7 +106,7 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
         for row in atlas.images.under(prefix):
             if row.status != "missing" and row.path not in seen_paths and not os.path.exists(row.path):
                 vanished.append(row.id)
-    return Plan(todo, unchanged, vanished, len(seen_paths))
+    return Plan(todo, unchanged, vanished, len(seen_paths), unreadable)
 
 
 def is_within(path: str | Path, folders: list[str]) -> bool:

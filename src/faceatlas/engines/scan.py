@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faceatlas.engines.lifetime import die_with_parent
+from faceatlas.engines.lifetime import die_with_parent, exclusive
 from faceatlas.engines.plan import WorkItem, make_plan
 from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
 from faceatlas.people.assign import AssignReport, assign_new_faces
@@ -28,6 +28,7 @@ class ScanSummary:
     analyzed: int = 0
     skipped_unchanged: int = 0
     failed: list[dict] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)  # folders that could not be listed
     vanished: int = 0
     faces_added: int = 0
     people: int = 0
@@ -91,11 +92,17 @@ def scan(
     engine: Callable[[list[WorkItem], AnalyzerConfig, int], Iterator[WorkResult]] = run_items,
     confine: list[Path] | None = None,
 ) -> ScanSummary:
-    """Scan ``roots`` into ``atlas``; see the module docstring."""
+    """Scan ``roots`` into ``atlas``; see the module docstring. One scan at a time per atlas: a second
+    one raises :class:`~faceatlas.engines.lifetime.AtlasBusyError` at once (``faceatlas scan`` exits 3)."""
+    with exclusive(atlas.sidecar(".scan.lock")):
+        return _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, engine, confine)
+
+
+def _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, engine, confine) -> ScanSummary:
     start = time.perf_counter()
     config = config or AnalyzerConfig()
-    plan = make_plan(atlas, roots, confine=confine)
-    summary = ScanSummary(images_seen=plan.seen, skipped_unchanged=plan.unchanged)
+    plan = make_plan(atlas, roots, confine=confine, on_error=on_error)
+    summary = ScanSummary(images_seen=plan.seen, skipped_unchanged=plan.unchanged, unreadable=plan.unreadable)
     if on_plan:
         on_plan(len(plan.todo))
     for res in engine(plan.todo, config, workers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,31 +15,46 @@ IMAGE_EXTENSIONS = frozenset(
 )
 
 
-def iter_image_files(paths: Iterable[str | Path], recursive: bool = True) -> Iterator[Path]:
+def iter_image_files(
+    paths: Iterable[str | Path], recursive: bool = True, on_error: Callable[[str, str], None] | None = None
+) -> Iterator[Path]:
     """Yield image files: a file given by name is always yielded (so a bad file gets its own error);
     directories are walked in sorted order and yield files with an image extension. Hidden entries
-    are skipped."""
-    return _files(paths, recursive, IMAGE_EXTENSIONS)
+    are skipped. A folder that cannot be listed is passed to ``on_error(path, reason)``."""
+    return _files(paths, recursive, IMAGE_EXTENSIONS, on_error)
 
 
-def iter_media_files(paths: Iterable[str | Path], recursive: bool = True) -> Iterator[Path]:
+def iter_media_files(
+    paths: Iterable[str | Path], recursive: bool = True, on_error: Callable[[str, str], None] | None = None
+) -> Iterator[Path]:
     """Like :func:`iter_image_files`, videos included."""
     from faceatlas.io.video import VIDEO_EXTENSIONS
 
-    return _files(paths, recursive, IMAGE_EXTENSIONS | VIDEO_EXTENSIONS)
+    return _files(paths, recursive, IMAGE_EXTENSIONS | VIDEO_EXTENSIONS, on_error)
 
 
-def _files(paths: Iterable[str | Path], recursive: bool, extensions: frozenset[str]) -> Iterator[Path]:
+def _files(
+    paths: Iterable[str | Path],
+    recursive: bool,
+    extensions: frozenset[str],
+    on_error: Callable[[str, str], None] | None,
+) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from _walk(path, recursive, extensions)
+            yield from _walk(path, recursive, extensions, on_error)
         else:
             yield path
 
 
-def _walk(root: Path, recursive: bool, extensions: frozenset[str]) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+def _walk(
+    root: Path, recursive: bool, extensions: frozenset[str], on_error: Callable[[str, str], None] | None
+) -> Iterator[Path]:
+    def report(exc: OSError) -> None:
+        if on_error is not None:
+            on_error(str(exc.filename or root), f"folder not readable: {exc.strerror or exc}")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=report, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if recursive else []
         for name in sorted(filenames):
             if not name.startswith(".") and Path(name).suffix.lower() in extensions:

@@ -251,8 +251,14 @@ def to_rgb_array(arr: np.ndarray, label: str = "<array>") -> np.ndarray:
 
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating):
-        top = 1.0 if float(np.nanmax(arr)) <= 1.0 else 255.0
-        return np.clip(np.nan_to_num(arr) / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        # 0..1 is the usual float range; anything wider (HDR or 16-bit data stored as float) is scaled
+        # from min(0, lowest) to its highest value, so nothing is clipped white or crushed dark
+        finite = arr[np.isfinite(arr)]
+        lo = min(0.0, float(finite.min())) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 1.0
+        top = 1.0 if hi <= 1.0 and lo >= 0.0 else hi - lo
+        clean = np.nan_to_num(arr.astype(np.float64), nan=lo, posinf=hi, neginf=lo) - lo
+        return np.clip(clean / max(top, 1e-12) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     if arr.dtype == np.uint16:
         return (arr.astype(np.float32) * (255.0 / 65535.0) + 0.5).astype(np.uint8)
     peak = int(arr.max()) if arr.size else 0
