@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q -e .
-python3 -m faceatlas models install blazeface-full blazeface-short
+python3 -m faceatlas models install default
 python3 -m faceatlas scan "$@"

@@ -665,3 +665,55 @@ def test_float_tiff_above_one_keeps_its_range(tmp_path):
     pixels = open_image(tmp_path / "hdr.tif").full()[..., 0].astype(int)
     assert pixels[:, 0].max() == 0 and pixels[:, -1].min() == 255
     assert 100 < pixels.mean() < 155  # a ramp, neither clipped white nor crushed dark
+
+
+# --- issue 14.12: no silent fallback when a default model is missing --------------------------
+
+
+def test_missing_default_model_is_exit_2_not_a_weaker_detector(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    import faceatlas.models.registry as registry
+    from faceatlas.errors import ModelUnavailableError
+    from faceatlas.pipeline.detect import DetectorConfig, _auto_detector
+
+    real = registry.is_available
+    monkeypatch.setattr(registry, "is_available", lambda name: name != "blazeface-full" and real(name))
+    _auto_detector.cache_clear()
+    Image.new("RGB", (64, 64)).save(tmp_path / "x.png")
+    try:
+        with pytest.raises(ModelUnavailableError, match="faceatlas models install default"):
+            _ = DetectorConfig().model_name  # the library: no dlib HOG behind the user's back
+        for args in (["analyze", str(tmp_path / "x.png")], ["scan", str(tmp_path), "--db", str(tmp_path / "a.db")]):
+            code, out, err = _main(capsys, *args, "--json")
+            assert code == 2 and "run `faceatlas models install default`" in json.loads(out)["error"], (args, out)
+            code, out, err = _main(capsys, *args)
+            assert code == 2 and "faceatlas models install default" in err and len(err.strip().splitlines()) == 1
+        code, out, _ = _main(capsys, "models")
+        assert "default models missing" in out and "blazeface-full" in out
+        assert DetectorConfig(model="dlib-hog").model_name == "dlib-hog"  # asked for by name: fine
+    finally:
+        _auto_detector.cache_clear()
+
+
+# --- issue 14.11: --json on every command ------------------------------------------------------
+
+
+def test_corrections_export_and_keys_take_json(small, tmp_path, capsys):
+    db = ["--db", str(small["db"])]
+    assert json.loads(_main(capsys, "name", "1", " Ada ", *db, "--json")[1]) == {"person_id": 1, "name": "Ada"}
+    assert json.loads(_main(capsys, "move", "3", "1", *db, "--json")[1]) == {"face_id": 3, "person_id": 1}
+    assert json.loads(_main(capsys, "reject", "3", *db, "--json")[1]) == {"face_id": 3, "rejected_from": 1}
+    code, out, _ = _main(capsys, "merge", "1", "1", *db, "--json")
+    assert code == 2 and "itself" in json.loads(out)["error"]
+    rows = json.loads(_main(capsys, "export", *db, "--json")[1])
+    assert len(rows) == 4 and {"image", "face_id", "person_id", "name"} <= set(rows[0])
+    code, out, _ = _main(capsys, "export", "--format", "csv", "--out", str(tmp_path / "x.csv"), *db, "--json")
+    assert json.loads(out) == {"out": str(tmp_path / "x.csv"), "format": "csv", "rows": 4}
+    assert (tmp_path / "x.csv").read_text().count("\n") == 5
+    key = json.loads(_main(capsys, "keys", "create", *db, "--json")[1])
+    assert key["role"] == "read"
+    code, out, _ = _main(capsys, "keys", "revoke", "1", *db, "--json")
+    assert json.loads(out) == {"revoked": 1}
+    code, out, _ = _main(capsys, "keys", "revoke", "99", *db, "--json")
+    assert code == 2 and json.loads(out) == {"error": "no key with id 99"}

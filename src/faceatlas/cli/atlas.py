@@ -231,72 +231,90 @@ def person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
         )
 
 
-def _change(db: Path | None, action, *args):
+def _change(db: Path | None, action, *args, as_json: bool = False):
     """Run one correction on the atlas; a refused one prints its reason and exits with 2."""
     with _open(db) as atlas:
         try:
             return action(atlas, *args)
         except FaceAtlasError as exc:
-            _fail(exc, False)
+            _fail(exc, as_json)
 
 
-def name(person_id: int, new_name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt = None) -> None:
+def _done(as_json: bool, data: dict, text: str) -> None:
+    if as_json:
+        emit_json(data)
+    else:
+        out_console.print(text, highlight=False)
+
+
+def name(
+    person_id: int, new_name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
     """Name a person (kept across re-clustering and scans)."""
-    from faceatlas.people.corrections import name_person
+    from faceatlas.people.corrections import clean_name, name_person
 
-    _change(db, name_person, person_id, new_name)
-    out_console.print(f"person {person_id} is now {esc(repr(new_name))}")
+    _change(db, name_person, person_id, new_name, as_json=as_json)
+    shown = clean_name(new_name)
+    _done(as_json, {"person_id": person_id, "name": shown}, f"person {person_id} is now {esc(repr(shown))}")
 
 
-def merge(keep: int, other: int, db: DbOpt = None) -> None:
+def merge(keep: int, other: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Merge person OTHER into person KEEP."""
     from faceatlas.people.corrections import merge_people
 
-    _change(db, merge_people, keep, other)
-    out_console.print(f"merged person {other} into {keep}")
+    _change(db, merge_people, keep, other, as_json=as_json)
+    _done(as_json, {"kept": keep, "merged": other}, f"merged person {other} into {keep}")
 
 
-def move(face_id: int, person_id: int, db: DbOpt = None) -> None:
+def move(face_id: int, person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Move a face to a person (a confirmed assignment)."""
     from faceatlas.people.corrections import move_face
 
-    _change(db, move_face, face_id, person_id)
-    out_console.print(f"face {face_id} → person {person_id}")
+    _change(db, move_face, face_id, person_id, as_json=as_json)
+    _done(as_json, {"face_id": face_id, "person_id": person_id}, f"face {face_id} → person {person_id}")
 
 
-def reject(face_id: int, db: DbOpt = None) -> None:
+def reject(face_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """ "Not this person": take the face out of its person, for good."""
     from faceatlas.people.corrections import reject_face
 
-    left = _change(db, reject_face, face_id)
-    out_console.print(f"face {face_id} is not person {left}" if left else f"face {face_id} had no person")
+    left = _change(db, reject_face, face_id, as_json=as_json)
+    text = f"face {face_id} is not person {left}" if left else f"face {face_id} had no person"
+    _done(as_json, {"face_id": face_id, "rejected_from": left}, text)
 
 
 def export(
     fmt: Annotated[str, typer.Option("--format", help="json | csv")] = "json",
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
     db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Every face with its image, box, person id and name."""
+    """Every face with its image, box, person id and name (--json: the rows as JSON on stdout, or with
+    --out a JSON summary of what was written)."""
     from faceatlas.store.export import export_rows
 
+    if fmt not in ("json", "csv"):
+        _fail(FaceAtlasError("--format must be json or csv"), as_json)
     with _open(db) as atlas:
         rows = export_rows(atlas)
-    fh = out.open("w", newline="") if out else sys.stdout
+    if out is None and (as_json or fmt == "json"):
+        emit_json(rows)
+        return
+    fh = out.open("w", newline="", encoding="utf-8", errors="surrogateescape") if out else sys.stdout
     try:
         if fmt == "json":
             import json
 
             fh.write(json.dumps(rows, indent=1) + "\n")
-        elif fmt == "csv":
+        else:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["image"])
             writer.writeheader()
             writer.writerows(rows)
-        else:
-            raise typer.BadParameter("--format must be json or csv")
     finally:
         if out:
             fh.close()
+    if as_json:
+        emit_json({"out": str(out), "format": fmt, "rows": len(rows)})
 
 
 def doctor(

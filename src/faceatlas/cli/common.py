@@ -26,6 +26,12 @@ DbOpt = Annotated[
 def analyzer_from_options(
     detector: str = "auto", flip_tta: bool = False, embedder: str = "dlib-resnet-onnx"
 ) -> FaceAnalyzer:
+    """The analyzer the options ask for; with the default detector, its models must be installed
+    (else :class:`ModelUnavailableError`: the command exits 2 saying `faceatlas models install default`)."""
+    if detector == "auto":
+        from faceatlas.models.install import require_default_models
+
+        require_default_models()
     config = AnalyzerConfig(detector=replace(DetectorConfig(), model=detector), flip_tta=flip_tta, embedder=embedder)
     return FaceAnalyzer(config)
 

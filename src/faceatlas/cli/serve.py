@@ -90,11 +90,17 @@ def list_keys(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @keys_app.command("revoke")
-def revoke(key_id: int, db: DbOpt = None) -> None:
+def revoke(key_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Revoke a key by id."""
     with Atlas(db_path(db)) as atlas, atlas.transaction():
         ok = atlas.keys.revoke(key_id)
     if not ok:
-        out_console.print(f"[red]error[/red] no key with id {key_id}")
+        if as_json:
+            emit_json({"error": f"no key with id {key_id}"})
+        else:
+            out_console.print(f"[red]error[/red] no key with id {key_id}")
         raise typer.Exit(2)
-    out_console.print(f"key {key_id} revoked")
+    if as_json:
+        emit_json({"revoked": key_id})
+    else:
+        out_console.print(f"key {key_id} revoked")

@@ -13,6 +13,28 @@ from pathlib import Path
 from faceatlas.errors import ModelUnavailableError
 from faceatlas.models.registry import get_spec, locate, model_dirs
 
+# What the default analyzer needs besides the Python packages faceatlas depends on: BlazeFace full
+# range (the detector) and short range (it rescores turned crops). `faceatlas models install default`.
+DEFAULT_MODELS = ("blazeface-full", "blazeface-short")
+
+
+def missing_default_models() -> list[str]:
+    """The default models whose weights are not installed."""
+    from faceatlas.models.registry import is_available
+
+    return [name for name in DEFAULT_MODELS if not is_available(name)]
+
+
+def require_default_models() -> None:
+    """Raise :class:`ModelUnavailableError` naming the fix when a default model is missing: the default
+    analyzer never falls back to a weaker model silently."""
+    missing = missing_default_models()
+    if missing:
+        raise ModelUnavailableError(
+            f"default model{'s' if len(missing) > 1 else ''} {', '.join(missing)} not installed: "
+            "run `faceatlas models install default`"
+        )
+
 
 def install_model(name: str, dest: Path | None = None, force: bool = False) -> list[Path]:
     """Install the weights of model ``name`` into ``dest`` (default: the user's model directory).

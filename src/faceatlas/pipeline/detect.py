@@ -5,14 +5,13 @@ pixels; views, tiles and turns live here and nowhere else."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
 from faceatlas.io.images import DecodedImage
-from faceatlas.models import is_available, load
+from faceatlas.models import load
 from faceatlas.models.registry import ModelOptions
 from faceatlas.pipeline.context import AnalysisContext, FaceWork
 from faceatlas.pipeline.geometry import (
@@ -48,22 +47,17 @@ class DetectorConfig:
 
     @property
     def model_name(self) -> str:
-        """The detector to run; ``auto`` is BlazeFace full range, or dlib HOG while BlazeFace's
-        weights are not installed (`faceatlas models install blazeface-full`)."""
+        """The detector to run; ``auto`` is BlazeFace full range (never a silent fallback: a missing
+        default model raises ``ModelUnavailableError`` saying `faceatlas models install default`)."""
         return _auto_detector() if self.model == "auto" else self.model
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=1)  # a missing model raises, and is not cached: installing it later is seen
 def _auto_detector() -> str:
-    if is_available(AUTO_DETECTOR):
-        return AUTO_DETECTOR
-    logging.getLogger("faceatlas").warning(
-        "%s is not installed (`faceatlas models install %s`): detecting with %s, which misses small faces",
-        AUTO_DETECTOR,
-        AUTO_DETECTOR,
-        FALLBACK_DETECTOR,
-    )
-    return FALLBACK_DETECTOR
+    from faceatlas.models.install import require_default_models
+
+    require_default_models()
+    return AUTO_DETECTOR
 
 
 @dataclass
