@@ -717,3 +717,77 @@ def test_corrections_export_and_keys_take_json(small, tmp_path, capsys):
     assert json.loads(out) == {"revoked": 1}
     code, out, _ = _main(capsys, "keys", "revoke", "99", *db, "--json")
     assert code == 2 and json.loads(out) == {"error": "no key with id 99"}
+
+
+# --- issue 14.11: workers do not outlive the server ---------------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    import os
+
+    kids = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                kids.add(int(entry))
+    return kids
+
+
+def _alive(pids: set[int]) -> set[int]:
+
+    alive = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_serve_leaves_no_worker_behind(small, how):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from service_server import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "faceatlas", "serve", "--db", str(small["db"]), "--port", str(port), "--processes", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.time() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.2)
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/detect", files={"image": ("x.png", _png())}, timeout=120)
+        assert r.status_code == 200
+        workers = _children(server.pid)
+        assert workers, "the analysis worker should be running"
+        server.send_signal(getattr(signal, how))
+        server.wait(timeout=30)
+        deadline = time.time() + 15
+        while _alive(workers) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not _alive(workers), f"left behind after {how}: {_alive(workers)}"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
