@@ -791,3 +791,18 @@ def test_serve_leaves_no_worker_behind(small, how):
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_search_works_on_an_atlas_whose_folder_cannot_be_written(small, monkeypatch, capsys):
+    import faceatlas.index.face_index as face_index
+    import faceatlas.store.db as store_db
+
+    def refuse(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(store_db, "writable", lambda path: False)
+    monkeypatch.setattr(face_index.FaceIndex, "save", refuse)
+    code, out, err = _main(capsys, "search", "--face", "1", "--db", str(small["db"]), "--json")
+    assert code == 0, err
+    ids = [f["face_id"] for f in json.loads(out)["faces"]]
+    assert sorted(ids) == [2, 3, 4]  # every other face, ranked, from an index kept in memory

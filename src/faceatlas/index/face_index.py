@@ -42,7 +42,10 @@ class FaceIndex:
         ids, vectors = atlas.faces.embeddings()
         index = cls(build_faiss(vectors, exact_limit) if len(ids) else None, ids)
         if len(ids):
-            index.save(path, meta_path, fingerprint)
+            try:
+                index.save(path, meta_path, fingerprint)
+            except (OSError, RuntimeError):  # a read-only atlas folder: the index lives in memory only
+                pass
         return index
 
     def save(self, path: Path, meta_path: Path, fingerprint: list[float]) -> None:
