@@ -340,9 +340,13 @@ def doctor(
     if as_json:
         emit_json(report.to_dict())
     else:
+        if not path.is_file():
+            out_console.print(f"{esc(path)}: [red]no atlas here[/red]", highlight=False)
+            raise typer.Exit(1)
         state = "[green]sound[/green]" if report.ok else "[red]damaged[/red]"
         counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
-        out_console.print(f"{esc(path)}: {state} (schema v{report.schema_version}; {counts})", highlight=False)
+        version = "?" if report.schema_version is None else report.schema_version
+        out_console.print(f"{esc(path)}: {state} (schema v{version}; {counts or 'tables unreadable'})", highlight=False)
         for problem in report.problems:
             out_console.print(f"  {esc(problem)}", highlight=False)
         if report.backup:
