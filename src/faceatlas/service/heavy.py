@@ -118,7 +118,7 @@ class HeavyGate:
             self._pool = None
             self.restarts += 1
         log.warning("an analysis worker died; starting a new pool (restart %d)", self.restarts)
-        _terminate(pool)
+        threading.Thread(target=_terminate, args=(pool,), daemon=True, name="pool-reaper").start()  # off the loop
 
     def health(self) -> dict[str, Any]:
         """The workers' state for ``/healthz``; a pool with a dead worker is replaced here too, so the
