@@ -166,15 +166,29 @@ def detection(
 
 @app.command("calibrate")
 def calibrate(
-    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write (default: the packaged calibration.json).")] = None,
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder (quality references).")],
+    out: Annotated[Path | None, typer.Option(help="Where to write (default: the space's packaged file).")] = None,
+    impostors: Annotated[
+        str, typer.Option(help="celeba: every impostor pair of a celeba_dev half | shared: ../shared/data's.")
+    ] = "celeba",
+    half: Annotated[str, typer.Option(help="The celeba_dev half of the impostor pairs.")] = "dev",
+    devsets: Annotated[Path | None, typer.Option(help="The devsets folder (default: ../shared/devsets).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Rebuild the impostor-distance table and quality references from labelled faces."""
+    """Rebuild the impostor-distance (false-match-rate) table and the quality references."""
     from faceatlas.eval.calibrate import build, write
+    from faceatlas.identity.space import default_space
 
-    cal = build(data_root)
+    if impostors not in ("celeba", "shared"):
+        raise typer.BadParameter("celeba or shared", param_hint="--impostors")
+    cal = build(data_root, impostors=impostors, half=half, devsets=devsets)
     path = write(cal, out)
-    out_console.print(f"{cal.notes} → {path}")
+    t = default_space().threshold
+    report = {"notes": cal.notes, "path": str(path), "threshold": t, "fmr_at_threshold": cal.false_match_rate(t)}
+    if as_json:
+        emit_json(report)
+    else:
+        out_console.print(f"{cal.notes} → {path}; FMR at {t}: {report['fmr_at_threshold']:.4g}", highlight=False)
 
 
 @app.command("build-clusters")
