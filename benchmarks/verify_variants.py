@@ -11,7 +11,7 @@ each also mirrored (flip averaging) and jittered (dlib's ``jitter_image``, 4 cop
 face_recognition's ``num_jitters``), raw and L2-normalised. Prints accuracy at the threshold, the best
 threshold and accuracy, ROC AUC, colour and grey, beside face_recognition on the same pairs.
 
-    PYTHONPATH=src nice python3 benchmarks/verify_variants.py --half dev [--pairs 3000]
+    PYTHONPATH=src nice python3 benchmarks/verify_variants.py --half dev [--pairs 3000 --per-identity 10]
 """
 
 from __future__ import annotations
@@ -85,11 +85,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--half", default="dev")
     ap.add_argument("--pairs", type=int, default=3000)
+    ap.add_argument("--per-identity", type=int, default=10)
     ap.add_argument("--threshold", type=float, default=0.6)
     ap.add_argument("--no-peer", action="store_true")
     args = ap.parse_args()
 
-    pairs = celeba_pairs(None, args.half, args.pairs)
+    pairs = celeba_pairs(None, args.half, args.pairs, 0, args.per_identity or None)
     analyzer = FaceAnalyzer()
     cache = FaceCache(analyzer)
     embedder = load("dlib-resnet-onnx")
@@ -97,7 +98,8 @@ def main() -> None:
     photos = sorted({p for a, b, _ in pairs for p in (a, b)})
     y = np.array([s for _, _, s in pairs])
     for grey in (False, True):
-        key = hashlib.sha1(f"variants|{args.half}|{args.pairs}|{grey}|{cache.folder.name}".encode()).hexdigest()
+        ident = f"variants|{args.half}|{args.pairs}|{args.per_identity}|{grey}|{cache.folder.name}"
+        key = hashlib.sha1(ident.encode()).hexdigest()
         store = cache_root() / "variants" / f"{key}.pkl"
         if store.is_file():
             vecs = pickle.loads(store.read_bytes())

@@ -39,6 +39,7 @@ def pairs(
     ] = None,
     half: Annotated[str, typer.Option(help="With --set: dev (choose) | test (report) | all.")] = "dev",
     count: Annotated[int, typer.Option("--pairs", help="With --set: same-person pairs (as many different).")] = 3000,
+    per_identity: Annotated[int, typer.Option(help="With --set: the first N photos of each identity (0: all).")] = 10,
     seed: Annotated[int, typer.Option(help="With --set: the pairs' random seed.")] = 0,
     devsets: Annotated[Path | None, typer.Option(help="The devsets folder (default: ../shared/devsets).")] = None,
     plot: Annotated[Path | None, typer.Option(help="Save a ROC curve PNG here.")] = None,
@@ -73,7 +74,7 @@ def pairs(
             raise typer.BadParameter("the known set is celeba", param_hint="--set")
         if half not in HALVES:
             raise typer.BadParameter(f"one of {', '.join(HALVES)}", param_hint="--half")
-        items = celeba_pairs(devsets, half, count, seed)
+        items = celeba_pairs(devsets, half, count, seed, per_identity or None)
     elif csv_path is not None:
         items = read_pairs(csv_path, root)
     else:

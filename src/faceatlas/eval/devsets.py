@@ -111,16 +111,19 @@ def nme_5(predicted5: np.ndarray, face: LandmarkFace) -> float:
 
 
 def celeba_pairs(
-    root: Path | None = None, half: str = "dev", pairs: int = 3000, seed: int = 0
+    root: Path | None = None, half: str = "dev", pairs: int = 3000, seed: int = 0, per_identity: int | None = None
 ) -> list[tuple[Path, Path, bool]]:
     """Verification pairs of one half: ``pairs`` same-person pairs and as many different-person
-    pairs, drawn without replacement (seeded) from all possible ones. Deterministic for a seed."""
+    pairs, drawn without replacement (seeded) from all possible ones, among the first
+    ``per_identity`` photos (by file name) of each identity when given. Deterministic for a seed."""
     import random
 
     photos = celeba_photos(root, half)
     by_id: dict[str, list[Path]] = {}
     for p in photos:
         by_id.setdefault(p.identity, []).append(p.path)
+    if per_identity is not None:
+        by_id = {k: v[:per_identity] for k, v in by_id.items()}
     rng = random.Random(seed)
     genuine = [(a, b) for paths in by_id.values() for i, a in enumerate(paths) for b in paths[i + 1 :]]
     chosen = rng.sample(genuine, min(pairs, len(genuine)))
