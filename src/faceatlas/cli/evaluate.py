@@ -35,7 +35,11 @@ def pairs(
         Path | None, typer.Option(help="Folder the file names are relative to (default: the CSV's).")
     ] = None,
     dataset: Annotated[
-        str | None, typer.Option("--set", help="celeba: pairs drawn from ../shared/devsets/celeba_dev.")
+        str | None,
+        typer.Option(
+            "--set",
+            help="celeba: pairs drawn from ../shared/devsets/celeba_dev; celeba-guard: the tests' fixed subset.",
+        ),
     ] = None,
     half: Annotated[str, typer.Option(help="With --set: dev (choose) | test (report) | all.")] = "dev",
     count: Annotated[int, typer.Option("--pairs", help="With --set: same-person pairs (as many different).")] = 3000,
@@ -68,13 +72,16 @@ def pairs(
     if grayscale not in GRAYSCALE_MODES:
         raise typer.BadParameter(f"one of {', '.join(GRAYSCALE_MODES)}", param_hint="--grayscale")
     if dataset is not None:
-        from faceatlas.eval.devsets import HALVES, celeba_pairs
+        from faceatlas.eval.devsets import HALVES, celeba_fixed_pairs, celeba_pairs, celeba_root
 
-        if dataset != "celeba":
-            raise typer.BadParameter("the known set is celeba", param_hint="--set")
+        if dataset not in ("celeba", "celeba-guard"):
+            raise typer.BadParameter("the known sets are celeba and celeba-guard", param_hint="--set")
         if half not in HALVES:
             raise typer.BadParameter(f"one of {', '.join(HALVES)}", param_hint="--half")
-        items = celeba_pairs(devsets, half, count, seed, per_identity or None)
+        if dataset == "celeba":
+            items = celeba_pairs(devsets, half, count, seed, per_identity or None)
+        else:
+            items = celeba_fixed_pairs(celeba_root(devsets), half)
     elif csv_path is not None:
         items = read_pairs(csv_path, root)
     else:
