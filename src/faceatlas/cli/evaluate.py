@@ -28,10 +28,24 @@ def _print_rows(rows: list[dict], as_json: bool) -> None:
 
 @app.command("pairs")
 def pairs(
-    csv_path: Annotated[Path, typer.Argument(help="CSV with columns file_x,file_y,Decision (Yes/No).")],
+    csv_path: Annotated[
+        Path | None, typer.Argument(help="CSV with columns file_x,file_y,Decision (Yes/No); or use --set.")
+    ] = None,
     root: Annotated[
         Path | None, typer.Option(help="Folder the file names are relative to (default: the CSV's).")
     ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help="celeba: pairs drawn from ../shared/devsets/celeba_dev; celeba-guard: the tests' fixed subset.",
+        ),
+    ] = None,
+    half: Annotated[str, typer.Option(help="With --set: dev (choose) | test (report) | all.")] = "dev",
+    count: Annotated[int, typer.Option("--pairs", help="With --set: same-person pairs (as many different).")] = 3000,
+    per_identity: Annotated[int, typer.Option(help="With --set: the first N photos of each identity (0: all).")] = 10,
+    seed: Annotated[int, typer.Option(help="With --set: the pairs' random seed.")] = 0,
+    devsets: Annotated[Path | None, typer.Option(help="The devsets folder (default: ../shared/devsets).")] = None,
     plot: Annotated[Path | None, typer.Option(help="Save a ROC curve PNG here.")] = None,
     threshold: Annotated[float | None, typer.Option(help="Distance threshold (default: the embedder's).")] = None,
     detector: DetectorOpt = "auto",
@@ -40,24 +54,108 @@ def pairs(
     grayscale: Annotated[
         str, typer.Option(help="none | both (grey copies of both photos) | first (grey vs colour).")
     ] = "none",
+    peer: Annotated[bool, typer.Option(help="Also face_recognition 1.3.0 on the same pairs (threshold 0.6).")] = False,
+    cache: Annotated[bool, typer.Option(help="Reuse / fill the on-disk face cache.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Verification accuracy, best threshold, ROC AUC and TAR at FAR 1e-2 / 1e-3 on labelled pairs."""
-    from faceatlas.eval.pairs import GRAYSCALE_MODES, evaluate_pairs, images_to_embed, plot_roc, read_pairs
+    from faceatlas.eval.pairs import (
+        GRAYSCALE_MODES,
+        analyzer_embeddings,
+        evaluate_pairs,
+        images_to_embed,
+        peer_report,
+        plot_roc,
+        read_pairs,
+    )
+
     if grayscale not in GRAYSCALE_MODES:
         raise typer.BadParameter(f"one of {', '.join(GRAYSCALE_MODES)}", param_hint="--grayscale")
-    items = read_pairs(csv_path, root)
-    with progress_bar(images_to_embed(items, grayscale), "embedding", show_progress(as_json)) as advance:
+    if dataset is not None:
+        from faceatlas.eval.devsets import HALVES, celeba_fixed_pairs, celeba_pairs, celeba_root
+
+        if dataset not in ("celeba", "celeba-guard"):
+            raise typer.BadParameter("the known sets are celeba and celeba-guard", param_hint="--set")
+        if half not in HALVES:
+            raise typer.BadParameter(f"one of {', '.join(HALVES)}", param_hint="--half")
+        if dataset == "celeba":
+            items = celeba_pairs(devsets, half, count, seed, per_identity or None)
+        else:
+            items = celeba_fixed_pairs(celeba_root(devsets), half)
+    elif csv_path is not None:
+        items = read_pairs(csv_path, root)
+    else:
+        raise typer.BadParameter("give a pairs CSV or --set celeba", param_hint="CSV_PATH")
+    todo = images_to_embed(items, grayscale) * (2 if peer else 1)
+    with progress_bar(todo, "embedding", show_progress(as_json)) as advance:
         analyzer = analyzer_from_options(detector, flip_tta, embedder)
-        report = evaluate_pairs(items, analyzer, threshold, advance, grayscale)
+        embed_of = analyzer_embeddings(analyzer, cache)
+        report = evaluate_pairs(items, analyzer, threshold, advance, grayscale, embed_of, analyzer.space.distance)
+        theirs = peer_report(items, grayscale, advance) if peer else None
     data = report.to_dict()
     if plot:
         data["plot"] = str(plot_roc(report, plot))
+    if theirs is not None:
+        data = {"faceatlas": data, "face_recognition": theirs.to_dict()}
     if as_json:
         emit_json(data)
         return
+    if theirs is not None:
+        out_console.print(f"{'':>20}  {'faceatlas':>16}  {'face_recognition':>16}", highlight=False)
+        for key in data["faceatlas"]:
+            if key != "images_without_face":
+                ours, peer_value = data["faceatlas"][key], data["face_recognition"][key]
+                out_console.print(f"{key:>20}  {ours!s:>16}  {peer_value!s:>16}", highlight=False)
+        return
     for key, value in data.items():
         out_console.print(f"{key:>20}: {value}", highlight=False)
+
+
+@app.command("landmarks")
+def landmarks(
+    root: Annotated[
+        Path | None, typer.Argument(help="landmarks_afw (default: ../shared/devsets/landmarks_afw).")
+    ] = None,
+    turns: Annotated[
+        list[int] | None, typer.Option("--turn", help="Also copies turned clockwise by 90 | 180 | 270 (repeat).")
+    ] = None,
+    peer: Annotated[bool, typer.Option(help="Score face_recognition on the same faces.")] = True,
+    detector: DetectorOpt = "auto",
+    as_json: JsonOpt = False,
+) -> None:
+    """Five-point NME (outer-eye-corner normalised) on AFW's hand-labelled faces, beside face_recognition;
+    the issue-17 profile faces; turned copies (faces found, fitted upright, true roll)."""
+    from faceatlas.eval import peers
+    from faceatlas.eval.cache import FaceCache
+    from faceatlas.eval.devsets import afw_faces
+    from faceatlas.eval.landmarks import ISSUE17_FILES, both_found, faceatlas_faces, peer_faces, score_faces
+
+    for t in turns or []:
+        if t not in (90, 180, 270):
+            raise typer.BadParameter("90, 180 or 270", param_hint="--turn")
+    faces = afw_faces(root)
+    if not faces:
+        raise typer.BadParameter(f"no labelled faces under {root}")
+    analyzer = analyzer_from_options(detector)
+    cache = FaceCache(analyzer)
+    with_peer = peer and peers.available()
+    todo = len(faces) * (1 + len(turns or []) + int(with_peer))
+    rows: list[dict] = []
+    with progress_bar(todo, "landmarks", show_progress(as_json)) as advance:
+        ours = score_faces("faceatlas", faceatlas_faces(analyzer, cache), faces, 0, advance)
+        rows.append(ours.summary())
+        present = [f for f in ISSUE17_FILES if f in ours.nme]
+        if present:
+            rows.append({**ours.summary(present), "method": "faceatlas, issue-17 faces"})
+        if with_peer:
+            theirs = score_faces("face_recognition", peer_faces(), faces, 0, advance)
+            rows.append(theirs.summary())
+            both = both_found(ours, theirs)
+            rows.append({**ours.summary(both), "method": "faceatlas, faces both find"})
+            rows.append({**theirs.summary(both), "method": "face_recognition, faces both find"})
+        for t in turns or []:
+            rows.append(score_faces("faceatlas", faceatlas_faces(analyzer), faces, t, advance).summary())
+    _print_rows(rows, as_json)
 
 
 @app.command("detection")
@@ -76,15 +174,29 @@ def detection(
 
 @app.command("calibrate")
 def calibrate(
-    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write (default: the packaged calibration.json).")] = None,
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder (quality references).")],
+    out: Annotated[Path | None, typer.Option(help="Where to write (default: the space's packaged file).")] = None,
+    impostors: Annotated[
+        str, typer.Option(help="celeba: every impostor pair of a celeba_dev half | shared: ../shared/data's.")
+    ] = "celeba",
+    half: Annotated[str, typer.Option(help="The celeba_dev half of the impostor pairs.")] = "dev",
+    devsets: Annotated[Path | None, typer.Option(help="The devsets folder (default: ../shared/devsets).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Rebuild the impostor-distance table and quality references from labelled faces."""
+    """Rebuild the impostor-distance (false-match-rate) table and the quality references."""
     from faceatlas.eval.calibrate import build, write
+    from faceatlas.identity.space import default_space
 
-    cal = build(data_root)
+    if impostors not in ("celeba", "shared"):
+        raise typer.BadParameter("celeba or shared", param_hint="--impostors")
+    cal = build(data_root, impostors=impostors, half=half, devsets=devsets)
     path = write(cal, out)
-    out_console.print(f"{cal.notes} → {path}")
+    t = default_space().threshold
+    report = {"notes": cal.notes, "path": str(path), "threshold": t, "fmr_at_threshold": cal.false_match_rate(t)}
+    if as_json:
+        emit_json(report)
+    else:
+        out_console.print(f"{cal.notes} → {path}; FMR at {t}: {report['fmr_at_threshold']:.4g}", highlight=False)
 
 
 @app.command("build-clusters")

@@ -111,16 +111,19 @@ def nme_5(predicted5: np.ndarray, face: LandmarkFace) -> float:
 
 
 def celeba_pairs(
-    root: Path | None = None, half: str = "dev", pairs: int = 3000, seed: int = 0
+    root: Path | None = None, half: str = "dev", pairs: int = 3000, seed: int = 0, per_identity: int | None = None
 ) -> list[tuple[Path, Path, bool]]:
     """Verification pairs of one half: ``pairs`` same-person pairs and as many different-person
-    pairs, drawn without replacement (seeded) from all possible ones. Deterministic for a seed."""
+    pairs, drawn without replacement (seeded) from all possible ones, among the first
+    ``per_identity`` photos (by file name) of each identity when given. Deterministic for a seed."""
     import random
 
     photos = celeba_photos(root, half)
     by_id: dict[str, list[Path]] = {}
     for p in photos:
         by_id.setdefault(p.identity, []).append(p.path)
+    if per_identity is not None:
+        by_id = {k: v[:per_identity] for k, v in by_id.items()}
     rng = random.Random(seed)
     genuine = [(a, b) for paths in by_id.values() for i, a in enumerate(paths) for b in paths[i + 1 :]]
     chosen = rng.sample(genuine, min(pairs, len(genuine)))
@@ -131,3 +134,17 @@ def celeba_pairs(
         a, b = rng.choice(by_id[ia]), rng.choice(by_id[ib])
         impostor.add((min(a, b), max(a, b)))
     return [(a, b, True) for a, b in chosen] + [(a, b, False) for a, b in sorted(impostor)]
+
+
+def celeba_fixed_pairs(
+    root: Path | None = None, half: str = "test", identities: int = 8, per_identity: int = 5
+) -> list[tuple[Path, Path, bool]]:
+    """A small fixed set for guard tests: the first ``per_identity`` photos (by file name) of the first
+    ``identities`` identities of a half that have that many, and every pair among them (8 × 5: 40
+    photos, 80 same-person and 700 different-person pairs)."""
+    by_id: dict[str, list[Path]] = {}
+    for p in celeba_photos(root, half):
+        by_id.setdefault(p.identity, []).append(p.path)
+    chosen = [(i, paths[:per_identity]) for i, paths in sorted(by_id.items()) if len(paths) >= per_identity]
+    photos = [(i, p) for i, paths in chosen[:identities] for p in paths]
+    return [(a, b, ia == ib) for k, (ia, a) in enumerate(photos) for ib, b in photos[k + 1 :]]

@@ -1,10 +1,14 @@
 """Landmark accuracy on ``landmarks_afw`` (337 hand-labelled faces, many in profile): five-point NME
 normalised by the outer-eye-corner distance, each labelled face matched to the detected face whose
 five points lie nearest its own. ``turn`` evaluates copies of the photos turned clockwise by 90, 180
-or 270 degrees (labels turned with them): the faces must still be found and fitted upright."""
+or 270 degrees (labels turned with them): the faces must still be found, fitted upright, and report
+the labels' roll (the angle of the outer-eye-corner line, turn included)."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +19,30 @@ from faceatlas.io import open_image
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.pipeline.geometry import rotate_array, rotate_points
 
+# Issue 17: upright heads turned in yaw that an earlier orientation rule fitted upside down or
+# sideways (NME 64-122 %, reported roll 73-170 deg while the labelled eye line is within 10 deg).
+ISSUE17_FILES = (
+    "3116931144_1.jpg",
+    "4082680322_1.jpg",
+    "9545523490_2.jpg",
+    "4573422380_1.jpg",
+    "82161078_1.jpg",
+    "4239974048_3.jpg",
+    "3576294411_1.jpg",
+    "3504938758_1.jpg",
+    "237815567_6.jpg",
+    "2043831280_2.jpg",
+)
+ROLL_TOLERANCE_DEG = 30.0  # a reported roll further than this from the labels' is "not upright"
+
+
+@dataclass(frozen=True)
+class FoundFace:
+    """What a method reports for one face: its five points and (when it measures it) its roll."""
+
+    points5: np.ndarray
+    roll: float | None = None
+
 
 @dataclass
 class LandmarkScore:
@@ -23,39 +51,57 @@ class LandmarkScore:
     faces: int
     found: int
     nme: dict[str, float | None] = field(default_factory=dict)  # file → NME (None: not found)
+    roll_error: dict[str, float | None] = field(default_factory=dict)  # file → |reported - labelled| roll
 
     def summary(self, only: Sequence[str] | None = None) -> dict:
         """Mean / median NME (in %) over the found faces, or over ``only`` those files."""
         keys = [k for k in (only if only is not None else self.nme) if self.nme.get(k) is not None]
         v = np.array([self.nme[k] for k in keys], dtype=float)
+        rolls = [self.roll_error[k] for k in keys if self.roll_error.get(k) is not None]
         return {
             "method": self.method,
             "turn": self.turn,
-            "faces": self.faces,
-            "found": self.found,
+            "faces": self.faces if only is None else len(only),
+            "found": self.found if only is None else len(keys),
             "compared": len(v),
             "mean_nme_pct": round(float(v.mean()) * 100, 2) if len(v) else None,
             "median_nme_pct": round(float(np.median(v)) * 100, 2) if len(v) else None,
             "over_10pct": int((v > 0.10).sum()),
+            "roll_off": int(sum(r > ROLL_TOLERANCE_DEG for r in rolls)) if rolls else None,
         }
 
 
-def _nearest(candidates: list[np.ndarray], labels: LandmarkFace) -> np.ndarray | None:
+def labelled_roll(face: LandmarkFace) -> float:
+    """The labels' roll in degrees: the angle of the line from outer eye corner 36 to 45 (clockwise > 0)."""
+    dx, dy = face.points68[45] - face.points68[36]
+    return float(np.degrees(np.arctan2(dy, dx)))
+
+
+def angle_between(a: float, b: float) -> float:
+    """The absolute difference of two angles in degrees, in [0, 180]."""
+    return float(abs((a - b + 180.0) % 360.0 - 180.0))
+
+
+def _nearest(candidates: list[FoundFace], labels: LandmarkFace) -> FoundFace | None:
     """The found face that is the labelled one: five-point centre nearest the labels' and within one
     outer-eye-corner distance of it (else the labelled face counts as not found)."""
     centre = labels.points5.mean(0)
-    near = [p for p in candidates if np.linalg.norm(p.mean(0) - centre) <= labels.normaliser]
-    return min(near, key=lambda p: float(np.linalg.norm(p.mean(0) - centre)), default=None)
+    near = [f for f in candidates if np.linalg.norm(f.points5.mean(0) - centre) <= labels.normaliser]
+    return min(near, key=lambda f: float(np.linalg.norm(f.points5.mean(0) - centre)), default=None)
+
+
+FacesOf = Callable[[LandmarkFace, np.ndarray, int], list[FoundFace]]
 
 
 def score_faces(
     method: str,
-    five_points_of: Callable[[np.ndarray], list[np.ndarray]],
+    faces_of: FacesOf,
     faces: list[LandmarkFace] | None = None,
     turn: int = 0,
     progress: Callable[[], None] | None = None,
 ) -> LandmarkScore:
-    """``five_points_of(rgb)`` → the (5, 2) points of every face a method finds in an image."""
+    """``faces_of(labelled face, rgb, turn)`` → every face a method finds in ``rgb`` (the labelled
+    face's crop turned clockwise by ``turn``)."""
     faces = faces if faces is not None else afw_faces()
     out = LandmarkScore(method, turn, len(faces), 0)
     for face in faces:
@@ -65,14 +111,56 @@ def score_faces(
             size = (rgb.shape[1], rgb.shape[0])
             rgb = rotate_array(rgb, turn)
             labels = LandmarkFace(face.path, rotate_points(face.points68, turn, size))
-        best = _nearest(five_points_of(rgb), labels)
-        out.nme[face.path.name] = None if best is None else nme_5(best, labels)
+        best = _nearest(faces_of(face, rgb, turn), labels)
+        name = face.path.name
+        out.nme[name] = None if best is None else nme_5(best.points5, labels)
+        out.roll_error[name] = (
+            None if best is None or best.roll is None else angle_between(best.roll, labelled_roll(labels))
+        )
         out.found += best is not None
         if progress:
             progress()
     return out
 
 
-def faceatlas_points(analyzer: FaceAnalyzer | None = None) -> Callable[[np.ndarray], list[np.ndarray]]:
+def faceatlas_faces(analyzer: FaceAnalyzer | None = None, cache=None) -> FacesOf:
+    """faceatlas's faces; the photos as they are come from ``cache`` (a
+    :class:`~faceatlas.eval.cache.FaceCache` of ``analyzer``) when given, turned copies are analysed."""
     analyzer = analyzer or FaceAnalyzer()
-    return lambda rgb: [f.landmarks5 for f in analyzer.analyze(rgb, embed=False) if f.landmarks5 is not None]
+
+    def found(face: LandmarkFace, rgb: np.ndarray, turn: int) -> list[FoundFace]:
+        result = cache.faces(face.path) if cache is not None and turn == 0 else analyzer.analyze(rgb, embed=False)
+        return [
+            FoundFace(f.landmarks5, None if f.pose is None else f.pose.roll)
+            for f in result or []
+            if f.landmarks5 is not None
+        ]
+
+    return found
+
+
+def peer_faces() -> FacesOf:
+    """face_recognition's faces (HOG upsampled once, 68 points), cached on disk per photo and turn."""
+    from faceatlas.eval import peers
+    from faceatlas.eval.cache import cache_root
+
+    def found(face: LandmarkFace, rgb: np.ndarray, turn: int) -> list[FoundFace]:
+        st = face.path.stat()
+        ident = f"{peers.PEER}|landmarks|{face.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{turn}"
+        cached = cache_root() / peers.PEER / (hashlib.sha1(ident.encode()).hexdigest() + ".pkl")
+        if cached.is_file():
+            points = pickle.loads(cached.read_bytes())
+        else:
+            points = peers.five_points(rgb)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(points))
+            os.replace(tmp, cached)
+        return [FoundFace(p) for p in points]
+
+    return found
+
+
+def both_found(a: LandmarkScore, b: LandmarkScore) -> list[str]:
+    """The files both methods found."""
+    return [k for k, v in a.nme.items() if v is not None and b.nme.get(k) is not None]

@@ -37,15 +37,24 @@ class Metric(StrEnum):
     COSINE = "cosine"
 
 
+CHIP_LANDMARKS = ("68", "5", "dlib-5pt")
+
+
 @dataclass(frozen=True)
 class ChipSpec:
     """How the aligned face chip an embedder reads is cut: ``size`` px square, dlib-style
-    ``padding`` around the landmark template, aligned on ``landmarks`` ("68": the 68 iBUG points,
-    "5": eye corners and nose base as dlib's 5-point model gives them)."""
+    ``padding`` around the landmark template, aligned on ``landmarks``: "68" (the 68 fitted iBUG
+    points), "5" (five of them in dlib's 5-point layout: eye corners and nose base) or "dlib-5pt"
+    (dlib's own 5-point shape predictor run in the face's box: the alignment dlib's ResNet was
+    trained with, and the best of the three on celeba_dev's dev half)."""
 
     size: int = 150
     padding: float = 0.25
     landmarks: str = "68"
+
+    def __post_init__(self) -> None:
+        if self.landmarks not in CHIP_LANDMARKS:
+            raise ValueError(f"chip landmarks must be one of {CHIP_LANDMARKS}, not {self.landmarks!r}")
 
 
 @dataclass(frozen=True)

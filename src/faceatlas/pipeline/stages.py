@@ -10,7 +10,7 @@ attributes stage runs every configured head through its ``get(image, face)`` (In
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -78,19 +78,28 @@ class PoseStage:
 @dataclass
 class AlignStage:
     """The aligned chip the embedder reads, cut as its identity space says (size, padding, which
-    landmarks align it), in the face's upright frame."""
+    landmarks align it: the fitted 68, five of them, or dlib's 5-point predictor run in the face's
+    landmark box), in the face's upright frame."""
 
     embedder: str
+    options: ModelOptions = field(default_factory=ModelOptions)
     name: str = "align"
     requires: frozenset[str] = frozenset({"landmarks"})
     provides: frozenset[str] = frozenset({"chip"})
 
     def enrich(self, ctx: AnalysisContext, faces: list[Face]) -> None:
         spec = space_of(self.embedder).chip
+        five = load_kind("dlib-5pt", ModelKind.LANDMARKER, self.options) if spec.landmarks == "dlib-5pt" else None
         for w in ctx.work:
             assert w.landmarks is not None
-            pts = dlib5_layout(w.landmarks) if spec.landmarks == "5" else w.landmarks
-            w.chip = face_chip(ctx.turned(w.turn), w.detection.bbox, pts, spec.size, spec.padding)
+            image = ctx.turned(w.turn)
+            if five is not None:
+                pts = five.landmarks(image, landmark_box(w.detection.bbox, w.detection.detector))
+            elif spec.landmarks == "5":
+                pts = dlib5_layout(w.landmarks)
+            else:
+                pts = w.landmarks
+            w.chip = face_chip(image, w.detection.bbox, pts, spec.size, spec.padding)
 
 
 @dataclass
@@ -184,7 +193,7 @@ def _options(config: AnalyzerConfig) -> ModelOptions:
 STAGES: dict[str, Callable[[AnalyzerConfig], Stage]] = {
     "landmarks": lambda c: LandmarkStage(c.landmarker, _options(c)),
     "pose": lambda c: PoseStage(),
-    "align": lambda c: AlignStage(c.embedder),
+    "align": lambda c: AlignStage(c.embedder, _options(c)),
     "embed": lambda c: EmbedStage(c.embedder, _options(c), c.flip_tta),
     "quality": lambda c: QualityStage(c.embedder),
     "attributes": lambda c: AttributeStage(c.head_names, _options(c)),
