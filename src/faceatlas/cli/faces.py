@@ -47,13 +47,29 @@ def analyze(
         bool, typer.Option("--flip-tta", help="Average the embedding with the mirrored face's.")
     ] = False,
     embedder: EmbedderOpt = "dlib-resnet-onnx",
+    mesh: Annotated[
+        bool, typer.Option("--mesh", help="Add the 468-point 3D mesh and the irises (original-image pixels).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Faces with landmarks, head pose, quality (and embeddings)."""
+    """Faces with landmarks, head pose, quality, attributes (and embeddings, mesh)."""
+    from dataclasses import replace
+
+    from faceatlas.models.registry import availability
+    from faceatlas.pipeline import FaceAnalyzer
     from faceatlas.samples import sample_images
     from faceatlas.viz import draw_faces
 
     analyzer = analyzer_from_options(detector, flip_tta=flip_tta, embedder=embedder)
+    if mesh:
+        ok, why = availability(analyzer.config.mesh_model)
+        if not ok:
+            if as_json:
+                emit_json({"error": f"--mesh: {why}"})
+            else:
+                out_console.print(f"[red]error[/red] --mesh: {why}", highlight=False)
+            raise typer.Exit(2)
+        analyzer = FaceAnalyzer(replace(analyzer.config, mesh=True))
     if draw:
         draw.mkdir(parents=True, exist_ok=True)
 

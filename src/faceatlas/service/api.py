@@ -93,30 +93,53 @@ async def search(request: Request, atlas: AtlasDep, top: int = 10) -> dict:
     """Nearest people and faces in the atlas for the largest face of ``image``."""
     face = _largest((await _analyze(request, ("image",)))["image"], "image")
     return search_embedding(
-        atlas, face.embedding, max(1, min(top, 100)), index=request.app.state.index_for(atlas)
+        atlas,
+        face.embedding,
+        max(1, min(top, 100)),
+        index=request.app.state.index_for(atlas),
+        embedder=face.embedder,
     ).to_dict()
 
 
 def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
     p = atlas.people.get(person_id)
-    out = {"id": p.id, "name": p.name, "face_count": p.face_count}
+    from faceatlas.people.attributes import person_attributes
+
+    records = atlas.faces.of_person(person_id)
+    out = {
+        "id": p.id,
+        "name": p.name,
+        "face_count": p.face_count,
+        "attributes": person_attributes((f.quality, f.attributes) for f in records),
+    }
     if faces:
-        out["faces"] = [f.to_dict() | {"source": f.source} for f in atlas.faces.of_person(person_id)]
+        out["faces"] = [f.to_dict() | {"source": f.source} for f in records]
     return out
 
 
 @router.get("/people", dependencies=[Depends(require_read)])
-def people(atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
-    """Everyone, largest first (``?unnamed=true``: only people without a name)."""
+def people(request: Request, atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
+    """Everyone, largest first, with their attributes (``?unnamed=true``: only people without a
+    name; any other parameter filters by attribute: ``?gender=female&age_max=30``)."""
+    from faceatlas.errors import FaceAtlasError
+    from faceatlas.people.attributes import known_keys, matches, parse_conditions, people_attributes
+
+    attributes = people_attributes(atlas)
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "unnamed"]
+    try:
+        conditions = parse_conditions(pairs, known_keys(attributes.values()))
+    except FaceAtlasError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
     return [
         {
             "id": p.id,
             "name": p.name,
             "face_count": p.face_count,
             "cover_face": p.cover_face_id,
+            "attributes": attributes.get(p.id, {}),
         }
         for p in atlas.people.all()
-        if not (unnamed and p.name)
+        if not (unnamed and p.name) and matches(attributes.get(p.id, {}), conditions)
     ]
 
 

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faceatlas.errors import FaceAtlasError, ImageError, NoFaceError, StoreError
+from faceatlas.errors import EmbedderMismatchError, FaceAtlasError, ImageError, NoFaceError, StoreError
 
 
 class ApiError(Exception):
@@ -37,6 +37,10 @@ def install_handlers(app: FastAPI) -> None:
     async def _store(_: Request, exc: StoreError) -> JSONResponse:
         status = 404 if str(exc).startswith("no ") else 409
         return JSONResponse(_body("not_found" if status == 404 else "conflict", str(exc)), status_code=status)
+
+    @app.exception_handler(EmbedderMismatchError)
+    async def _mismatch(_: Request, exc: EmbedderMismatchError) -> JSONResponse:
+        return JSONResponse(_body("embedder_mismatch", str(exc)), status_code=409)
 
     @app.exception_handler(FaceAtlasError)
     async def _other(_: Request, exc: FaceAtlasError) -> JSONResponse:

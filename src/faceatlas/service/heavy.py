@@ -23,14 +23,15 @@ T = TypeVar("T")
 _WORKER_ANALYZER = None
 
 
-def _init_worker() -> None:
+def _init_worker(config) -> None:
+    """One analyzer per worker process, configured as the server's (embedder, heads, detector)."""
     global _WORKER_ANALYZER
     import os
 
     os.environ["FACEATLAS_THREADS"] = "1"
     from faceatlas.pipeline import FaceAnalyzer
 
-    _WORKER_ANALYZER = FaceAnalyzer()
+    _WORKER_ANALYZER = FaceAnalyzer(config)
 
 
 def _analyze_in_worker(data: bytes, limits: ImageLimits, name: str) -> list[Face]:
@@ -77,7 +78,9 @@ class HeavyGate:
             if self._pool is None:
                 import multiprocessing as mp
 
-                self._pool = ProcessPoolExecutor(self._processes, mp.get_context("spawn"), initializer=_init_worker)
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp.get_context("spawn"), initializer=_init_worker, initargs=(analyzer.config,)
+                )
             future = self._pool.submit(_analyze_in_worker, data, limits, name)
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self._timeout)
         except TimeoutError:
