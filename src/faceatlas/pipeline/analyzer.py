@@ -24,7 +24,7 @@ from faceatlas.types import Detection, Face
 ANALYSIS_REVISION = "2"
 
 DEFAULT_STAGES = ("landmarks", "pose", "align", "embed", "quality", "attributes")
-DEFAULT_HEADS: tuple[str, ...] = ("cydral-gender", "cydral-age", "fer-emotion")  # run when installed
+DEFAULT_HEADS: tuple[str, ...] = ("cydral-gender", "cydral-age", "fer-emotion", "human-liveness")  # when installed
 DEFAULT_MESH = "mediapipe-mesh"
 
 
