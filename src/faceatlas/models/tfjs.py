@@ -100,9 +100,9 @@ def to_onnx(model_json: dict, data: bytes):
             alias[name] = name + "/nchw"
             continue
         ins = [alias.get(a, a) for a in args]
-        if op == "_FusedConv2D" or op == "Conv2D" or op == "FusedDepthwiseConv2dNative":
+        if op in ("_FusedConv2D", "Conv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative"):
             kernel = weights[args[1]]
-            depthwise = op == "FusedDepthwiseConv2dNative"
+            depthwise = "Depthwise" in op
             if depthwise:  # (h, w, in, multiplier) → (in * multiplier, 1, h, w)
                 h, w, cin, mult = kernel.shape
                 k = kernel.transpose(2, 3, 0, 1).reshape(cin * mult, 1, h, w)
@@ -112,7 +112,7 @@ def to_onnx(model_json: dict, data: bytes):
             dil = _attr(node, "dilations", [1, 1, 1, 1])[1:3]
             padding = _attr(node, "padding", "VALID")
             conv_in = [ins[0], const(name + "/k", k.astype(np.float32))]
-            fused = _attr(node, "fused_ops", []) if op != "Conv2D" else []
+            fused = _attr(node, "fused_ops", []) if op.startswith(("_", "Fused")) else []
             if fused and fused[0] == "BiasAdd":
                 conv_in.append(const(name + "/b", weights[args[2]].astype(np.float32)))
                 fused = fused[1:]
@@ -158,6 +158,17 @@ def to_onnx(model_json: dict, data: bytes):
             onnx_op = "MaxPool" if op == "MaxPool" else "AveragePool"
             nodes.append(helper.make_node(onnx_op, [ins[0]], [name], **kw))
             rank[name] = 4
+        elif op == "Mean":
+            axes = [int(a) for a in np.atleast_1d(weights[args[1]])]
+            keep = bool(_attr(node, "keep_dims", False))
+            if rank.get(args[0]) == 4:
+                if sorted(axes) != [1, 2]:
+                    raise ModelUnavailableError(f"TF.js graph: Mean over {axes} in {name} is not supported")
+                axes = [2, 3]  # H, W of NCHW
+                if keep:
+                    raise ModelUnavailableError(f"TF.js graph: Mean keeping dims in {name} is not supported")
+            nodes.append(helper.make_node("ReduceMean", [ins[0]], [name], axes=axes, keepdims=int(keep)))
+            rank[name] = rank.get(args[0], 2) - (0 if keep else len(axes))
         elif op == "Reshape":
             shape = weights[args[1]].astype(np.int64)
             x = ins[0]
@@ -180,10 +191,16 @@ def to_onnx(model_json: dict, data: bytes):
         else:
             raise ModelUnavailableError(f"TF.js graph: op {op} ({name}) is not supported by this converter")
     outputs = []
-    for out in model_json["signature"]["outputs"].values():
-        tensor = src(out["name"])
-        dims = ["N" if d["size"] == "-1" else int(d["size"]) for d in out["tensorShape"]["dim"]]
-        outputs.append(helper.make_tensor_value_info(tensor, TensorProto.FLOAT, dims))
+    signature = model_json.get("signature", {}).get("outputs")
+    if signature:
+        for out in signature.values():
+            tensor = src(out["name"])
+            dims = ["N" if d["size"] == "-1" else int(d["size"]) for d in out["tensorShape"]["dim"]]
+            outputs.append(helper.make_tensor_value_info(tensor, TensorProto.FLOAT, dims))
+    else:  # no signature: the graph's last node is its output
+        last = graph[-1]["name"]
+        dims = [f"d{i}" for i in range(rank.get(last, 2))]
+        outputs.append(helper.make_tensor_value_info(last, TensorProto.FLOAT, dims))
     g = helper.make_graph(nodes, "tfjs", inputs, outputs, inits)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="faceatlas-tfjs")
     model.ir_version = 8
