@@ -206,8 +206,10 @@ def test_npm_install_refuses_a_corrupted_tarball(tmp_path, monkeypatch):
     assert not any(dest.iterdir())
 
 
-@pytest.mark.parametrize("name, size", [("liveness", 32), ("antispoof", 128)])
-def test_tfjs_converter_matches_tfjs(name, size):
+@pytest.mark.parametrize(
+    "name, size, channels", [("liveness", 32, 3), ("antispoof", 128, 3), ("emotion", 64, 1), ("gender", 64, 1)]
+)
+def test_tfjs_converter_matches_tfjs(name, size, channels):
     """The TF.js → ONNX rebuild gives what @tensorflow/tfjs itself computed (tests/data/tfjs_reference.json,
     made once with scripts/tfjs_reference.js) on two fixed inputs."""
     _need(f"human-{name}")
@@ -217,8 +219,9 @@ def test_tfjs_converter_matches_tfjs(name, size):
     reference = json.loads((Path(__file__).parent / "data" / "tfjs_reference.json").read_text())
     paths = list(resolve(get_spec(f"human-{name}")).values())
     session = load_tfjs(paths[0], paths[1], threads=1)
-    i = np.arange(size * size * 3, dtype=np.float64)
+    i = np.arange(size * size * channels, dtype=np.float64)
     inputs = [(np.sin(i * 0.37) + 1) / 2, (np.cos(i * 0.011) * np.sin(i * 0.23) + 1) / 2]
     for x, expected in zip(inputs, reference["models"][name]):
-        got = session.run(None, {session.get_inputs()[0].name: x.astype(np.float32).reshape(1, size, size, 3)})[0]
+        x = x.astype(np.float32).reshape(1, size, size, channels)
+        got = session.run(None, {session.get_inputs()[0].name: x})[0]
         assert np.abs(got[0] - np.asarray(expected)).max() < 1e-4
