@@ -173,7 +173,7 @@ def search(
                     raise FaceAtlasError(f"no face with id {face}")
                 vec, exclude, space = rec.embedding, face, rec.embedder
             elif image is not None:
-                faces = analyzer_from_options(embedder=atlas_embedder(atlas, embedder)).analyze(image)
+                faces = analyzer_from_options(embedder=atlas_embedder(atlas, embedder)).analyze(image, heads=False)
                 if not faces:
                     raise FaceAtlasError(f"{image}: no face found")
                 vec, exclude, space = faces[0].embedding, None, faces[0].embedder

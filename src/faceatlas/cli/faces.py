@@ -100,7 +100,7 @@ def verify(
     try:
         vecs = []
         for path in (image_a, image_b):
-            faces = analyzer.analyze(path)
+            faces = analyzer.analyze(path, heads=False)
             if not faces:
                 raise FaceAtlasError(f"{path}: no face found")
             vecs.append(faces[0].embedding)

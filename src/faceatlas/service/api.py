@@ -46,12 +46,12 @@ class ScanBody(BaseModel):
     paths: list[str] = Field(..., min_length=1, max_length=100)
 
 
-async def _analyze(request: Request, fields: tuple[str, ...]) -> dict:
+async def _analyze(request: Request, fields: tuple[str, ...], heads: bool = True) -> dict:
     settings = settings_of(request)
     raw = await images_from_request(request, fields, settings.max_upload_bytes)
     limits = ImageLimits(max_pixels=settings.max_pixels, max_bytes=settings.max_upload_bytes)
     gate, analyzer = request.app.state.gate, request.app.state.analyzer
-    found = await asyncio.gather(*(gate.analyze(analyzer, data, limits, name) for name, data in raw.items()))
+    found = await asyncio.gather(*(gate.analyze(analyzer, data, limits, name, heads) for name, data in raw.items()))
     return dict(zip(raw, found))
 
 
@@ -83,7 +83,7 @@ async def analyze(request: Request, embeddings: bool = False) -> dict:
 @router.post("/verify", dependencies=[Depends(require_read)])
 async def verify(request: Request, threshold: float | None = None) -> dict:
     """Same person? The largest faces of ``image_a`` and ``image_b``."""
-    found = await _analyze(request, ("image_a", "image_b"))
+    found = await _analyze(request, ("image_a", "image_b"), heads=False)
     a, b = _largest(found["image_a"], "image_a"), _largest(found["image_b"], "image_b")
     return verify_embeddings(a.embedding, b.embedding, threshold).to_dict()
 
@@ -91,7 +91,7 @@ async def verify(request: Request, threshold: float | None = None) -> dict:
 @router.post("/search", dependencies=[Depends(require_read)])
 async def search(request: Request, atlas: AtlasDep, top: int = 10) -> dict:
     """Nearest people and faces in the atlas for the largest face of ``image``."""
-    face = _largest((await _analyze(request, ("image",)))["image"], "image")
+    face = _largest((await _analyze(request, ("image",), heads=False))["image"], "image")
     return search_embedding(
         atlas,
         face.embedding,

@@ -34,9 +34,9 @@ def _init_worker(config) -> None:
     _WORKER_ANALYZER = FaceAnalyzer(config)
 
 
-def _analyze_in_worker(data: bytes, limits: ImageLimits, name: str) -> list[Face]:
+def _analyze_in_worker(data: bytes, limits: ImageLimits, name: str, heads: bool = True) -> list[Face]:
     assert _WORKER_ANALYZER is not None
-    return _WORKER_ANALYZER.analyze(open_image(data, limits, name=name))
+    return _WORKER_ANALYZER.analyze(open_image(data, limits, name=name), heads=heads)
 
 
 class HeavyGate:
@@ -69,10 +69,11 @@ class HeavyGate:
         finally:
             self._sem.release()
 
-    async def analyze(self, analyzer, data: bytes, limits: ImageLimits, name: str) -> list[Face]:
-        """Faces of an uploaded image: in the worker processes, or with ``analyzer`` in a thread."""
+    async def analyze(self, analyzer, data: bytes, limits: ImageLimits, name: str, heads: bool = True) -> list[Face]:
+        """Faces of an uploaded image: in the worker processes, or with ``analyzer`` in a thread
+        (``heads=False``: identity only, no attribute heads)."""
         if not self._processes:
-            return await self.run(lambda: analyzer.analyze(open_image(data, limits, name=name)))
+            return await self.run(lambda: analyzer.analyze(open_image(data, limits, name=name), heads=heads))
         await self._slot()
         try:
             if self._pool is None:
@@ -81,7 +82,7 @@ class HeavyGate:
                 self._pool = ProcessPoolExecutor(
                     self._processes, mp.get_context("spawn"), initializer=_init_worker, initargs=(analyzer.config,)
                 )
-            future = self._pool.submit(_analyze_in_worker, data, limits, name)
+            future = self._pool.submit(_analyze_in_worker, data, limits, name, heads)
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self._timeout)
         except TimeoutError:
             raise ApiError(504, "timeout", f"request took longer than {self._timeout:.0f} s") from None

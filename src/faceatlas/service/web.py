@@ -77,7 +77,7 @@ async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depend
     error, result = None, None
     try:
         analyzer = request.app.state.analyzer
-        faces = await request.app.state.gate.analyze(analyzer, data, limits, image.filename or "upload")
+        faces = await request.app.state.gate.analyze(analyzer, data, limits, image.filename or "upload", heads=False)
         if not faces:
             error = "No face found in that photo."
         else:
