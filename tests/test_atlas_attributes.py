@@ -76,6 +76,7 @@ def test_people_filtered_by_attributes(world):
     bad = client.get("/v1/people?age_max=young")
     assert bad.status_code == 422 and "number" in bad.json()["error"]["message"]
     assert client.get(f"/v1/people/{world['astro']}").json()["attributes"]["gender"] == "female"
+    assert "gender female" in client.get(f"/people/{world['astro']}").text  # the person page
 
     rows = _json(["export", "--db", db])[1]
     assert all(set(r["attributes"]) >= {"gender", "age", "expression"} for r in rows)

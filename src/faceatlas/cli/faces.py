@@ -186,6 +186,8 @@ def _print(results: list[dict], as_json: bool) -> None:
         return
     from rich.table import Table
 
+    from faceatlas.people.attributes import describe
+
     table = Table("image", "faces", "details")
     for r in results:
         if r["error"]:
@@ -195,6 +197,7 @@ def _print(results: list[dict], as_json: bool) -> None:
             f"{[round(v) for v in f['bbox']]} s={f['score']:.2f}"
             + (f" q={f['quality']:.2f}" if f.get("quality") is not None else "")
             + (f" yaw={f['pose']['yaw']:.0f}" if f.get("pose") else "")
+            + (f" ({describe(f['attributes'])})" if describe(f.get("attributes") or {}) else "")
             for f in r["faces"]
         )
         table.add_row(r["image"], str(len(r["faces"])), details)

