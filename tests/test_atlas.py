@@ -240,8 +240,8 @@ def test_cli_people_search_export(album, tmp_path):
     res = runner.invoke(app, ["scan", str(album), "--db", str(db), "--json", "--workers", "1"])
     assert res.exit_code == 0, res.output
     people = json.loads(runner.invoke(app, ["people", "--db", str(db), "--json"]).stdout)
-    assert len(people) == 2 and all(set(p) == {"id", "name", "faces"} for p in people)
-    assert set(people[0]["faces"][0]) == {"id", "image", "bbox", "quality"}
+    assert len(people) == 2 and all(set(p) == {"id", "name", "attributes", "faces"} for p in people)
+    assert set(people[0]["faces"][0]) == {"id", "image", "bbox", "quality", "attributes"}
     astro = (
         next(p["id"] for p in people if "astronaut" in people[0]["faces"][0]["image"] and p is people[0])
         if "astronaut" in people[0]["faces"][0]["image"]

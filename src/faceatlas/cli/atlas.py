@@ -10,10 +10,16 @@ from typing import Annotated
 
 import typer
 
-from faceatlas.cli.common import DbOpt, DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options, db_path
+from faceatlas.cli.common import DbOpt, DetectorOpt, JsonOpt, analyzer_from_options, db_path
 from faceatlas.cli.output import emit_json, esc, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
+from faceatlas.people.attributes import describe
 from faceatlas.store import Atlas
+
+AtlasEmbedderOpt = Annotated[
+    str | None,
+    typer.Option("--embedder", help="Embedder model (default: the one the atlas records, else dlib-resnet-onnx)."),
+]
 
 
 def _open(db: Path | None) -> Atlas:
@@ -29,12 +35,21 @@ def _fail(exc: Exception, as_json: bool) -> None:
 
 
 def _people_rows(atlas: Atlas, limit_faces: int | None = None) -> list[dict]:
+    from faceatlas.people.attributes import people_attributes
+
+    attributes = people_attributes(atlas)
     rows = []
     for person in atlas.people.all():
         faces = atlas.faces.of_person(person.id)
         shown = faces if limit_faces is None else faces[:limit_faces]
         rows.append(
-            {"id": person.id, "name": person.name, "face_count": len(faces), "faces": [f.to_dict() for f in shown]}
+            {
+                "id": person.id,
+                "name": person.name,
+                "face_count": len(faces),
+                "attributes": attributes.get(person.id, {}),
+                "faces": [f.to_dict() for f in shown],
+            }
         )
     return rows
 
@@ -42,11 +57,16 @@ def _people_rows(atlas: Atlas, limit_faces: int | None = None) -> list[dict]:
 def _print_people(rows: list[dict]) -> None:
     from rich.table import Table
 
-    table = Table("person", "name", "faces", "example photos")
+    table = Table("person", "name", "faces", "attributes", "example photos")
     for r in rows:
         examples = ", ".join(sorted({Path(f["image"]).name for f in r["faces"]})[:3])
-        name = esc(r["name"]) if r["name"] else "[dim]unnamed[/dim]"
-        table.add_row(str(r["id"]), name, str(r["face_count"]), esc(examples))
+        table.add_row(
+            str(r["id"]),
+            esc(r["name"]) if r["name"] else "[dim]unnamed[/dim]",
+            str(r["face_count"]),
+            esc(describe(r.get("attributes", {}))),
+            esc(examples),
+        )
     out_console.print(table)
 
 
@@ -57,22 +77,29 @@ def scan(
     engine: Annotated[str, typer.Option(help="local | ray")] = "local",
     address: Annotated[str | None, typer.Option(help="Ray cluster address (with --engine ray).")] = None,
     detector: DetectorOpt = "auto",
-    embedder: EmbedderOpt = "dlib-resnet-onnx",
+    embedder: AtlasEmbedderOpt = None,
+    reembed: Annotated[
+        bool, typer.Option("--reembed", help="Switch the atlas to --embedder: every face is embedded again.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Scan photos into the atlas (incremental, resumable), then assign new faces to people."""
     from faceatlas.engines import scan as run_scan
     from faceatlas.engines.lifetime import AtlasBusyError
+    from faceatlas.index.search import atlas_embedder
     from faceatlas.samples import sample_images
 
-    roots = list(paths) if paths else sample_images()
+    roots = list(paths) if paths else ([] if reembed else sample_images())
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         _fail(FaceAtlasError(f"no such file or folder: {', '.join(missing)}"), as_json)
-    config = analyzer_from_options(detector, embedder=embedder).config
     n_workers = workers or os.cpu_count() or 1
     run_engine = _engine(engine, address)
     with _open(db) as atlas, progress_bar(None, "scanning", show_progress(as_json)) as bar:
+        try:
+            config = analyzer_from_options(detector, embedder=atlas_embedder(atlas, embedder)).config
+        except FaceAtlasError as exc:
+            _fail(exc, as_json)
 
         def on_error(path: str, reason: str) -> None:
             if not as_json:
@@ -88,6 +115,7 @@ def scan(
                 on_plan=bar.set_total,
                 on_error=on_error,
                 engine=run_engine,
+                reembed=reembed,
             )
         except AtlasBusyError as exc:  # another scan holds this atlas: exit 3, nothing done
             if as_json:
@@ -95,6 +123,8 @@ def scan(
             else:
                 out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
             raise typer.Exit(3) from None
+        except FaceAtlasError as exc:
+            _fail(exc, as_json)
         rows = _people_rows(atlas, limit_faces=None if as_json else 3)
         alone = [f for f in atlas.faces.live() if f.person_id is None]
     data = summary.to_dict()
@@ -138,11 +168,12 @@ def search(
     image: Annotated[Path | None, typer.Argument(help="A photo; its largest face is searched.")] = None,
     face: Annotated[int | None, typer.Option("--face", help="Search with a stored face instead.")] = None,
     top: Annotated[int, typer.Option(help="How many nearest faces.")] = 10,
+    embedder: AtlasEmbedderOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Who is this? Nearest people and faces, with distances and the verification verdict."""
-    from faceatlas.index.search import search_embedding
+    from faceatlas.index.search import atlas_embedder, search_embedding
 
     with _open(db) as atlas:
         try:
@@ -150,15 +181,15 @@ def search(
                 rec = atlas.faces.get(face)
                 if rec is None:
                     raise FaceAtlasError(f"no face with id {face}")
-                vec, exclude = rec.embedding, face
+                vec, exclude, space = rec.embedding, face, rec.embedder
             elif image is not None:
-                faces = analyzer_from_options().analyze(image)
+                faces = analyzer_from_options(embedder=atlas_embedder(atlas, embedder)).analyze(image, heads=False)
                 if not faces:
                     raise FaceAtlasError(f"{image}: no face found")
-                vec, exclude = faces[0].embedding, None
+                vec, exclude, space = faces[0].embedding, None, faces[0].embedder
             else:
                 raise FaceAtlasError("give an IMAGE or --face ID")
-            result = search_embedding(atlas, vec, top, exclude_face=exclude)
+            result = search_embedding(atlas, vec, top, exclude_face=exclude, embedder=space)
         except FaceAtlasError as exc:
             _fail(exc, as_json)
     if as_json:
@@ -202,12 +233,26 @@ def cluster(
         out_console.print(", ".join(f"{k}: {v}" for k, v in data.items()))
 
 
-def people(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Everyone in the atlas, largest first."""
+def people(
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Only people whose attribute matches: gender=female, age_max=30, age_min=20..."),
+    ] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Everyone in the atlas, largest first, with their attributes (majority / median of good faces)."""
+    from faceatlas.people.attributes import known_keys, matches, parse_where
+
     with _open(db) as atlas:
         rows = _people_rows(atlas)
+    try:
+        conditions = parse_where(where or [], known_keys(r["attributes"] for r in rows))
+    except FaceAtlasError as exc:
+        _fail(exc, as_json)
+    rows = [r for r in rows if matches(r["attributes"], conditions)]
     if as_json:
-        emit_json([{"id": r["id"], "name": r["name"], "faces": r["faces"]} for r in rows])
+        emit_json([{k: r[k] for k in ("id", "name", "attributes", "faces")} for r in rows])
     else:
         _print_people(rows)
 
@@ -219,11 +264,17 @@ def person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
             rec = atlas.people.get(person_id)
         except FaceAtlasError as exc:
             _fail(exc, as_json)
-        faces = [f.to_dict() | {"source": f.source} for f in atlas.faces.of_person(person_id)]
+        records = atlas.faces.of_person(person_id)
+        faces = [f.to_dict() | {"source": f.source} for f in records]
+    from faceatlas.people.attributes import person_attributes
+
+    attributes = person_attributes((f.quality, f.attributes) for f in records)
     if as_json:
-        emit_json({"id": rec.id, "name": rec.name, "faces": faces})
+        emit_json({"id": rec.id, "name": rec.name, "attributes": attributes, "faces": faces})
         return
     out_console.print(f"[bold]person {rec.id}[/bold] {esc(rec.name or '(unnamed)')}: {len(faces)} faces")
+    if attributes:
+        out_console.print(f"  {esc(describe(attributes))}", highlight=False)
     for f in faces:
         at = f" at {f['frame_ms'] / 1000:.1f} s" if "frame_ms" in f else ""
         out_console.print(
@@ -289,9 +340,9 @@ def export(
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Every face with its image, box, person id and name (--json: the rows as JSON on stdout, or with
-    --out a JSON summary of what was written)."""
-    from faceatlas.store.export import export_rows
+    """Every face with its image, box, person id and name, and its attributes (--json: the rows as
+    JSON on stdout, or with --out a JSON summary of what was written)."""
+    from faceatlas.store.export import export_rows, flat_rows
 
     if fmt not in ("json", "csv"):
         _fail(FaceAtlasError("--format must be json or csv"), as_json)
@@ -300,6 +351,8 @@ def export(
     if out is None and (as_json or fmt == "json"):
         emit_json(rows)
         return
+    if fmt == "csv":
+        rows = flat_rows(rows)
     fh = out.open("w", newline="", encoding="utf-8", errors="surrogateescape") if out else sys.stdout
     try:
         if fmt == "json":

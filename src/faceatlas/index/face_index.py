@@ -32,14 +32,15 @@ class FaceIndex:
         import faiss
 
         path, meta_path = atlas.sidecar(".faiss"), atlas.sidecar(".faiss.json")
-        fingerprint = atlas.faces.fingerprint()
+        embedder = atlas.embedder  # only the atlas's space: during a re-embedding the rest wait
+        fingerprint = [*atlas.faces.fingerprint(), embedder or ""]
         if path.is_file() and meta_path.is_file():
             try:
                 if json.loads(meta_path.read_text()).get("fingerprint") == fingerprint:
-                    return cls(faiss.read_index(str(path)), atlas.faces.live_ids())
+                    return cls(faiss.read_index(str(path)), atlas.faces.live_ids(embedder))
             except (ValueError, RuntimeError, OSError):
                 pass  # unreadable: rebuild below
-        ids, vectors = atlas.faces.embeddings()
+        ids, vectors = atlas.faces.embeddings(embedder)
         index = cls(build_faiss(vectors, exact_limit) if len(ids) else None, ids)
         if len(ids):
             try:

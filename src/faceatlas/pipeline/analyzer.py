@@ -24,7 +24,7 @@ from faceatlas.types import Detection, Face
 ANALYSIS_REVISION = "3"  # 3: chips aligned by dlib's 5-point predictor (space dlib-resnet/v2)
 
 DEFAULT_STAGES = ("landmarks", "pose", "align", "embed", "quality", "attributes")
-DEFAULT_HEADS: tuple[str, ...] = ()  # attribute heads run by default when installed
+DEFAULT_HEADS: tuple[str, ...] = ("cydral-gender", "cydral-age", "fer-emotion", "human-liveness")  # when installed
 DEFAULT_MESH = "mediapipe-mesh"
 
 
@@ -81,12 +81,13 @@ class FaceAnalyzer:
         """Detections in original-image pixels."""
         return self.detection.detections(self.open(source))
 
-    def analyze(self, source: ImageSource | DecodedImage, embed: bool = True) -> list[Face]:
-        """All faces of an image, largest first."""
-        return [face for face, _ in self.analyze_with_chips(source, embed)]
+    def analyze(self, source: ImageSource | DecodedImage, embed: bool = True, heads: bool = True) -> list[Face]:
+        """All faces of an image, largest first (``heads=False``: without the attribute heads and the
+        mesh, for callers that only compare identities)."""
+        return [face for face, _ in self.analyze_with_chips(source, embed, heads)]
 
     def analyze_with_chips(
-        self, source: ImageSource | DecodedImage, embed: bool = True
+        self, source: ImageSource | DecodedImage, embed: bool = True, heads: bool = True
     ) -> list[tuple[Face, np.ndarray | None]]:
         """Faces, largest first, each with the aligned chip the embedder saw (for thumbnails,
         calibration and debugging; None when no stage made one)."""
@@ -94,7 +95,7 @@ class FaceAnalyzer:
         faces = self.detection.run(ctx)
         if faces:
             for stage in self.stages:
-                if embed or stage.name != "embed":
+                if (embed or stage.name != "embed") and (heads or stage.name not in ("attributes", "mesh")):
                     stage.enrich(ctx, faces)
         order = sorted(range(len(faces)), key=lambda i: -faces[i].bbox.area)
         return [(faces[i], ctx.work[i].chip) for i in order]

@@ -50,12 +50,12 @@ router = APIRouter(
 AtlasDep = Annotated[Atlas, Depends(get_atlas)]
 
 
-async def _analyze(request: Request, fields: tuple[str, ...]) -> dict:
+async def _analyze(request: Request, fields: tuple[str, ...], heads: bool = True) -> dict:
     settings = settings_of(request)
     raw = await images_from_request(request, fields, settings.max_upload_bytes)
     limits = ImageLimits(max_pixels=settings.max_pixels, max_bytes=settings.max_upload_bytes)
     gate, analyzer = request.app.state.gate, request.app.state.analyzer
-    found = await asyncio.gather(*(gate.analyze(analyzer, data, limits, name) for name, data in raw.items()))
+    found = await asyncio.gather(*(gate.analyze(analyzer, data, limits, name, heads) for name, data in raw.items()))
     return dict(zip(raw, found))
 
 
@@ -99,7 +99,7 @@ async def verify(
     threshold: Annotated[float | None, Query(gt=0, le=4, allow_inf_nan=False, description="distance threshold")] = None,
 ) -> dict:
     """Same person? The largest faces of ``image_a`` and ``image_b``."""
-    found = await _analyze(request, ("image_a", "image_b"))
+    found = await _analyze(request, ("image_a", "image_b"), heads=False)
     a, b = _largest(found["image_a"], "image_a"), _largest(found["image_b"], "image_b")
     return verify_embeddings(a.embedding, b.embedding, threshold).to_dict()
 
@@ -109,30 +109,51 @@ async def verify(
 )
 async def search(request: Request, atlas: AtlasDep, top: Annotated[int, Query(ge=1, le=100)] = 10) -> dict:
     """Nearest people and faces in the atlas for the largest face of ``image``."""
-    face = _largest((await _analyze(request, ("image",)))["image"], "image")
-    return search_embedding(atlas, face.embedding, top, index=request.app.state.index_for(atlas)).to_dict()
+    face = _largest((await _analyze(request, ("image",), heads=False))["image"], "image")
+    return search_embedding(
+        atlas, face.embedding, top, index=request.app.state.index_for(atlas), embedder=face.embedder
+    ).to_dict()
 
 
 def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
     p = atlas.people.get(person_id)
-    out = {"id": p.id, "name": p.name, "face_count": p.face_count}
+    from faceatlas.people.attributes import person_attributes
+
+    records = atlas.faces.of_person(person_id)
+    out = {
+        "id": p.id,
+        "name": p.name,
+        "face_count": p.face_count,
+        "attributes": person_attributes((f.quality, f.attributes) for f in records),
+    }
     if faces:
-        out["faces"] = [f.to_dict() | {"source": f.source} for f in atlas.faces.of_person(person_id)]
+        out["faces"] = [f.to_dict() | {"source": f.source} for f in records]
     return out
 
 
 @router.get("/people", dependencies=[Depends(require_read)], response_model=list[PersonSummary])
-def people(atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
-    """Everyone, largest first (``?unnamed=true``: only people without a name)."""
+def people(request: Request, atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
+    """Everyone, largest first, with their attributes (``?unnamed=true``: only people without a
+    name; any other parameter filters by attribute: ``?gender=female&age_max=30``)."""
+    from faceatlas.errors import FaceAtlasError
+    from faceatlas.people.attributes import known_keys, matches, parse_conditions, people_attributes
+
+    attributes = people_attributes(atlas)
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "unnamed"]
+    try:
+        conditions = parse_conditions(pairs, known_keys(attributes.values()))
+    except FaceAtlasError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
     return [
         {
             "id": p.id,
             "name": p.name,
             "face_count": p.face_count,
             "cover_face": p.cover_face_id,
+            "attributes": attributes.get(p.id, {}),
         }
         for p in atlas.people.all()
-        if not (unnamed and p.name)
+        if not (unnamed and p.name) and matches(attributes.get(p.id, {}), conditions)
     ]
 
 

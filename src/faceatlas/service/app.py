@@ -12,7 +12,8 @@ from fastapi_offline import FastAPIOffline
 
 from faceatlas import __version__
 from faceatlas.index import FaceIndex
-from faceatlas.pipeline import FaceAnalyzer
+from faceatlas.index.search import atlas_embedder
+from faceatlas.pipeline import AnalyzerConfig, FaceAnalyzer
 from faceatlas.service import api, web
 from faceatlas.service.errors import SafeJSONResponse, install_handlers
 from faceatlas.service.heavy import HeavyGate
@@ -40,7 +41,8 @@ class IndexCache:
 
 
 def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) -> FastAPI:
-    Atlas(settings.db).close()  # create / migrate before serving
+    with Atlas(settings.db) as atlas:  # create / migrate before serving; analyse in the atlas's space
+        embedder = atlas_embedder(atlas)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -55,7 +57,7 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
         description="Offline face identity: detect, analyze, verify, search, and the people of an atlas.",
     )
     app.state.settings = settings
-    app.state.analyzer = analyzer or FaceAnalyzer()
+    app.state.analyzer = analyzer or FaceAnalyzer(AnalyzerConfig(embedder=embedder))
     app.state.gate = HeavyGate(
         settings.heavy_concurrency, settings.heavy_queue, settings.request_timeout_s, settings.analysis_processes
     )

@@ -11,7 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faceatlas.errors import FaceAtlasError, ImageError, InvalidInputError, NoFaceError, StoreError
+from faceatlas.errors import (
+    EmbedderMismatchError,
+    FaceAtlasError,
+    ImageError,
+    InvalidInputError,
+    NoFaceError,
+    StoreError,
+)
 
 log = logging.getLogger("faceatlas.service")
 
@@ -55,6 +62,10 @@ def install_handlers(app: FastAPI) -> None:
     async def _store(_: Request, exc: StoreError) -> SafeJSONResponse:
         status = 404 if str(exc).startswith("no ") else 409
         return SafeJSONResponse(_body("not_found" if status == 404 else "conflict", str(exc)), status_code=status)
+
+    @app.exception_handler(EmbedderMismatchError)
+    async def _mismatch(_: Request, exc: EmbedderMismatchError) -> SafeJSONResponse:
+        return SafeJSONResponse(_body("embedder_mismatch", str(exc)), status_code=409)
 
     @app.exception_handler(FaceAtlasError)
     async def _other(_: Request, exc: FaceAtlasError) -> SafeJSONResponse:

@@ -32,22 +32,22 @@ _WORKER_ANALYZER = None
 log = logging.getLogger(__name__)
 
 
-def _init_worker() -> None:
+def _init_worker(config) -> None:
+    """One analyzer per worker process, configured as the server's (embedder, heads, detector)."""
     global _WORKER_ANALYZER
-    import os
+    from dataclasses import replace
 
     from faceatlas.engines.lifetime import die_with_parent
 
     die_with_parent()
-    os.environ["FACEATLAS_THREADS"] = "1"
     from faceatlas.pipeline import FaceAnalyzer
 
-    _WORKER_ANALYZER = FaceAnalyzer()
+    _WORKER_ANALYZER = FaceAnalyzer(replace(config, threads=1))  # one intra-op thread: one worker per core
 
 
-def _analyze_in_worker(data: bytes, limits: ImageLimits, name: str) -> list[Face]:
+def _analyze_in_worker(data: bytes, limits: ImageLimits, name: str, heads: bool = True) -> list[Face]:
     assert _WORKER_ANALYZER is not None
-    return _WORKER_ANALYZER.analyze(open_image(data, limits, name=name))
+    return _WORKER_ANALYZER.analyze(open_image(data, limits, name=name), heads=heads)
 
 
 class HeavyGate:
@@ -82,15 +82,16 @@ class HeavyGate:
         finally:
             self._sem.release()
 
-    async def analyze(self, analyzer, data: bytes, limits: ImageLimits, name: str) -> list[Face]:
-        """Faces of an uploaded image: in the worker processes, or with ``analyzer`` in a thread."""
+    async def analyze(self, analyzer, data: bytes, limits: ImageLimits, name: str, heads: bool = True) -> list[Face]:
+        """Faces of an uploaded image: in the worker processes, or with ``analyzer`` in a thread
+        (``heads=False``: identity only, no attribute heads)."""
         if not self._processes:
-            return await self.run(lambda: analyzer.analyze(open_image(data, limits, name=name)))
+            return await self.run(lambda: analyzer.analyze(open_image(data, limits, name=name), heads=heads))
         await self._slot()
         try:
-            pool = self._ensure_pool()
+            pool = self._ensure_pool(analyzer.config)
             try:
-                future = pool.submit(_analyze_in_worker, data, limits, name)
+                future = pool.submit(_analyze_in_worker, data, limits, name, heads)
                 return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self._timeout)
             except BrokenProcessPool:
                 self._discard(pool)
@@ -102,12 +103,15 @@ class HeavyGate:
         finally:
             self._sem.release()
 
-    def _ensure_pool(self) -> ProcessPoolExecutor:
+    def _ensure_pool(self, config) -> ProcessPoolExecutor:
+        """The worker pool, started on first use with the server's analyzer configuration."""
         with self._pool_lock:
             if self._pool is None:
                 import multiprocessing as mp
 
-                self._pool = ProcessPoolExecutor(self._processes, mp.get_context("spawn"), initializer=_init_worker)
+                self._pool = ProcessPoolExecutor(
+                    self._processes, mp.get_context("spawn"), initializer=_init_worker, initargs=(config,)
+                )
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:

@@ -109,6 +109,7 @@ class PersonSummary(Open):
     name: str | None
     face_count: int
     cover_face: int | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict, description="majority / median over good faces")
 
 
 class StoredFace(Open):
@@ -124,6 +125,7 @@ class PersonOut(Open):
     id: int
     name: str | None
     face_count: int
+    attributes: dict[str, Any] = Field(default_factory=dict, description="majority / median over good faces")
     faces: list[StoredFace] | None = None
 
 

@@ -59,10 +59,19 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
     person = atlas.people.get(person_id)
     faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
+    from faceatlas.people.attributes import describe, person_attributes
+
+    summary = describe(person_attributes((f.quality, f.attributes) for f in faces))
     return templates.TemplateResponse(
         request,
         "person.html",
-        {"title": person.name or f"Person {person.id}", "person": person, "faces": faces, "others": others},
+        {
+            "title": person.name or f"Person {person.id}",
+            "person": person,
+            "faces": faces,
+            "others": others,
+            "attributes": summary,
+        },
     )
 
 
@@ -79,11 +88,13 @@ async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depend
     error, result = None, None
     try:
         analyzer = request.app.state.analyzer
-        faces = await request.app.state.gate.analyze(analyzer, data, limits, image.filename or "upload")
+        faces = await request.app.state.gate.analyze(analyzer, data, limits, image.filename or "upload", heads=False)
         if not faces:
             error = "No face found in that photo."
         else:
-            result = search_embedding(atlas, faces[0].embedding, 12, index=request.app.state.index_for(atlas))
+            result = search_embedding(
+                atlas, faces[0].embedding, 12, index=request.app.state.index_for(atlas), embedder=faces[0].embedder
+            )
     except Exception as exc:  # shown on the page, not a stack trace
         error = getattr(exc, "reason", None) or str(exc)
     return templates.TemplateResponse(request, "search.html", {"title": "Search", "result": result, "error": error})

@@ -12,6 +12,7 @@ from faceatlas.store.db import connect, schema_version, transaction
 from faceatlas.store.faces import FaceTable
 from faceatlas.store.images import ImageTable
 from faceatlas.store.keys import KeyTable
+from faceatlas.store.meta import EMBEDDER, EMBEDDER_MODEL, MetaTable
 from faceatlas.store.people import PeopleTable
 from faceatlas.store.records import Constraint, FaceRecord, ImageRecord, PersonRecord
 
@@ -29,6 +30,23 @@ class Atlas:
         self.faces = FaceTable(self.conn)
         self.people = PeopleTable(self.conn)
         self.keys = KeyTable(self.conn)
+        self.meta = MetaTable(self.conn)
+
+    @property
+    def embedder(self) -> str | None:
+        """The identity space key ("name/version") of the atlas's vectors; None before the first scan."""
+        return self.meta.get(EMBEDDER)
+
+    @property
+    def embedder_model(self) -> str | None:
+        """The registry name of the embedder that made them (None in atlases older than this record)."""
+        return self.meta.get(EMBEDDER_MODEL)
+
+    def set_embedder(self, key: str, model: str) -> None:
+        """Record that the atlas's vectors are (or are becoming, during a re-embedding) ``key``'s."""
+        with self.transaction():
+            self.meta.set(EMBEDDER, key)
+            self.meta.set(EMBEDDER_MODEL, model)
 
     def transaction(self):
         return transaction(self.conn)

@@ -1,6 +1,8 @@
-"""Rows for `faceatlas export`: one per live face with its image, box and person."""
+"""Rows for `faceatlas export`: one per live face with its image, box, person and attributes."""
 
 from __future__ import annotations
+
+import json
 
 from faceatlas.store import Atlas
 from faceatlas.store.images import path_from_db
@@ -8,7 +10,8 @@ from faceatlas.store.images import path_from_db
 
 def export_rows(atlas: Atlas) -> list[dict]:
     rows = atlas.conn.execute(
-        """SELECT i.path, f.id, f.x1, f.y1, f.x2, f.y2, f.quality, a.person_id, p.name, a.source, f.frame_ms
+        """SELECT i.path, f.id, f.x1, f.y1, f.x2, f.y2, f.quality, a.person_id, p.name, a.source, f.frame_ms,
+                  f.attributes
            FROM faces f JOIN images i ON i.id = f.image_id AND i.status = 'done'
            LEFT JOIN assignments a ON a.face_id = f.id
            LEFT JOIN people p ON p.id = a.person_id
@@ -27,6 +30,20 @@ def export_rows(atlas: Atlas) -> list[dict]:
             "name": r[8],
             "source": r[9],
             "frame_ms": r[10],  # faces from videos: the time of their frame; None for photos
+            "attributes": json.loads(r[11]) if r[11] else {},
         }
         for r in rows
     ]
+
+
+def flat_rows(rows: list[dict]) -> list[dict]:
+    """Rows for a table (CSV): each attribute its own column (every key any face has), dicts as JSON."""
+    keys = list(dict.fromkeys(k for r in rows for k in r["attributes"]))
+    out = []
+    for r in rows:
+        flat = {k: v for k, v in r.items() if k != "attributes"}
+        for k in keys:
+            v = r["attributes"].get(k)
+            flat[k] = json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v
+        out.append(flat)
+    return out

@@ -1,4 +1,4 @@
-"""Face rows: geometry, quality and the embedding of every face of every live image."""
+"""Face rows: geometry, quality, attributes and the embedding of every face of every live image."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face
 
 _SELECT = """SELECT f.id, f.image_id, i.path, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.embedding,
-                    a.person_id, a.source, a.confidence, f.frame_ms
+                    a.person_id, a.source, a.confidence, f.frame_ms, f.attributes, f.model
              FROM faces f JOIN images i ON i.id = f.image_id
              LEFT JOIN assignments a ON a.face_id = f.id"""
 
@@ -30,42 +30,75 @@ def _record(row: sqlite3.Row) -> FaceRecord:
         source=row[11],
         confidence=row[12],
         frame_ms=row[13],
+        attributes=json.loads(row[14]) if row[14] else {},
+        embedder=row[15],
     )
+
+
+def _attributes_json(face: Face) -> str | None:
+    """The face's attributes as stored: JSON with floats rounded (None: no head ran)."""
+    if not face.attributes:
+        return None
+    return json.dumps(face.to_dict()["attributes"], separators=(",", ":"))
+
+
+def _row_values(f: Face) -> tuple:
+    pose = f.pose
+    return (
+        f.bbox.x1,
+        f.bbox.y1,
+        f.bbox.x2,
+        f.bbox.y2,
+        float(f.score),
+        json.dumps(np.round(f.landmarks5, 2).tolist()),
+        pose.yaw if pose else None,
+        pose.pitch if pose else None,
+        pose.roll if pose else None,
+        f.quality,
+        np.asarray(f.embedding, dtype=np.float32).tobytes(),
+        f.embedder,
+        f.frame_ms,
+        _attributes_json(f),
+    )
+
+
+_COLUMNS = "x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality, embedding, model, frame_ms, attributes"
 
 
 class FaceTable:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def replace_for_image(self, image_id: int, faces: list[Face]) -> list[int]:
-        """Drop the image's previous faces (and their assignments) and store ``faces``."""
-        self.conn.execute("DELETE FROM faces WHERE image_id = ?", (image_id,))
+    def replace_for_image(self, image_id: int, faces: list[Face], keep_ids: bool = False) -> list[int]:
+        """Store ``faces`` as the image's faces. By default the previous ones (and their assignments)
+        are dropped; with ``keep_ids`` (a re-embedding), a new face that overlaps an old one (IoU >=
+        0.5) takes over its row, so its id, person and the user's decisions about it stay."""
+        old: list[tuple[int, BBox]] = []
+        if not keep_ids:
+            self.conn.execute("DELETE FROM faces WHERE image_id = ?", (image_id,))
+        else:
+            old = [
+                (int(r[0]), BBox(r[1], r[2], r[3], r[4]))
+                for r in self.conn.execute("SELECT id, x1, y1, x2, y2 FROM faces WHERE image_id = ?", (image_id,))
+            ]
         ids = []
+        kept: set[int] = set()
         for f in faces:
             assert f.embedding is not None
-            pose = f.pose
+            match = max(
+                ((fid, box.iou(f.bbox)) for fid, box in old if fid not in kept), key=lambda t: t[1], default=None
+            )
+            if match is not None and match[1] >= 0.5:
+                sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
+                self.conn.execute(f"UPDATE faces SET {sets} WHERE id = ?", (*_row_values(f), match[0]))
+                kept.add(match[0])
+                ids.append(match[0])
+                continue
             cur = self.conn.execute(
-                """INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality,
-                                      embedding, model, frame_ms)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    image_id,
-                    f.bbox.x1,
-                    f.bbox.y1,
-                    f.bbox.x2,
-                    f.bbox.y2,
-                    float(f.score),
-                    json.dumps(np.round(f.landmarks5, 2).tolist()),
-                    pose.yaw if pose else None,
-                    pose.pitch if pose else None,
-                    pose.roll if pose else None,
-                    f.quality,
-                    np.asarray(f.embedding, dtype=np.float32).tobytes(),
-                    f.embedder,
-                    f.frame_ms,
-                ),
+                f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * 14})", (image_id, *_row_values(f))
             )
             ids.append(int(cur.lastrowid))
+        self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _ in old if fid not in kept])
         return ids
 
     def get(self, face_id: int) -> FaceRecord | None:
@@ -86,14 +119,17 @@ class FaceTable:
     def of_image(self, image_id: int) -> list[FaceRecord]:
         return [_record(r) for r in self.conn.execute(_SELECT + " WHERE f.image_id = ? ORDER BY f.id", (image_id,))]
 
-    def embeddings(self) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of live faces, for the vector index."""
+    def embeddings(self, embedder: str | None = None, dim: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of live faces, for the vector index; with ``embedder`` (a space key) only
+        the faces of that space (during a re-embedding the others wait for their turn). ``dim``: the
+        width of the empty result."""
         rows = self.conn.execute(
             "SELECT f.id, f.embedding FROM faces f JOIN images i ON i.id = f.image_id "
-            "WHERE i.status = 'done' ORDER BY f.id"
+            "WHERE i.status = 'done' AND (? IS NULL OR f.model = ?) ORDER BY f.id",
+            (embedder, embedder),
         ).fetchall()
         if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 128), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vecs = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         return ids, vecs
@@ -107,9 +143,12 @@ class FaceTable:
         ).fetchone()
         return [row[0], row[1], row[2], row[3]]
 
-    def live_ids(self) -> np.ndarray:
+    def live_ids(self, embedder: str | None = None) -> np.ndarray:
+        """Ids of live faces (with ``embedder``: of that space only), in id order."""
         rows = self.conn.execute(
-            "SELECT f.id FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done' ORDER BY f.id"
+            "SELECT f.id FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done' "
+            "AND (? IS NULL OR f.model = ?) ORDER BY f.id",
+            (embedder, embedder),
         ).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
@@ -119,3 +158,32 @@ class FaceTable:
                 "SELECT COUNT(*) FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done'"
             ).fetchone()[0]
         )
+
+    def images_embedded_otherwise(self, embedder: str) -> list[str]:
+        """Paths of live images with faces whose vectors are not of space ``embedder`` (what a
+        re-embedding has left to do)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT i.path FROM faces f JOIN images i ON i.id = f.image_id "
+            "WHERE i.status = 'done' AND f.model != ? ORDER BY i.path",
+            (embedder,),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def models(self) -> dict[str, int]:
+        """Live faces per embedder key."""
+        rows = self.conn.execute(
+            "SELECT f.model, COUNT(*) FROM faces f JOIN images i ON i.id = f.image_id "
+            "WHERE i.status = 'done' GROUP BY f.model"
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def attributes_by_person(self) -> dict[int, list[tuple[float | None, dict]]]:
+        """person id → (quality, attributes) of each of their live faces that has attributes."""
+        out: dict[int, list[tuple[float | None, dict]]] = {}
+        rows = self.conn.execute(
+            "SELECT a.person_id, f.quality, f.attributes FROM faces f JOIN images i ON i.id = f.image_id "
+            "JOIN assignments a ON a.face_id = f.id WHERE i.status = 'done' AND f.attributes IS NOT NULL"
+        )
+        for pid, quality, text in rows:
+            out.setdefault(int(pid), []).append((quality, json.loads(text)))
+        return out

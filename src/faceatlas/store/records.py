@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,8 @@ class FaceRecord:
     source: str | None = None
     confidence: float | None = None
     frame_ms: int | None = None  # faces from videos: the time of their frame
+    attributes: dict[str, Any] = field(default_factory=dict)  # what the heads said ({} when none ran)
+    embedder: str | None = None  # identity space key of ``embedding``
 
     def to_dict(self) -> dict:
         out = {
@@ -40,6 +43,7 @@ class FaceRecord:
             "image": self.image_path,
             "bbox": self.bbox.to_list(),
             "quality": None if self.quality is None else round(self.quality, 4),
+            "attributes": self.attributes,
         }
         if self.frame_ms is not None:
             out["frame_ms"] = self.frame_ms

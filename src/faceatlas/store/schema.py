@@ -125,6 +125,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE faces ADD COLUMN frame_ms INTEGER;
     """,
+    # the atlas's facts (which embedder its vectors come from) and every face's attributes (what the
+    # attribute heads said, one JSON object: new heads need no migration). An existing atlas records
+    # the embedder most of its faces carry.
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        key         TEXT PRIMARY KEY,
+        value       TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO meta (key, value)
+        SELECT 'embedder', model FROM faces GROUP BY model ORDER BY COUNT(*) DESC LIMIT 1;
+    ALTER TABLE faces ADD COLUMN attributes TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
