@@ -16,8 +16,13 @@ from faceatlas.errors import FaceAtlasError
 from faceatlas.io.video import open_video
 from faceatlas.video.tracks import TrackFrame, VideoTracks
 
-CODECS = {".webm": ("VP80",), ".mp4": ("avc1", "mp4v"), ".m4v": ("avc1", "mp4v"), ".mov": ("avc1", "mp4v"),
-          ".avi": ("MJPG",)}
+CODECS = {
+    ".webm": ("VP80",),
+    ".mp4": ("avc1", "mp4v"),
+    ".m4v": ("avc1", "mp4v"),
+    ".mov": ("avc1", "mp4v"),
+    ".avi": ("MJPG",),
+}
 COLOURS = [(66, 135, 245), (245, 166, 35), (80, 200, 120), (220, 60, 60), (170, 90, 220), (40, 200, 200)]
 
 
