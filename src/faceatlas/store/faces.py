@@ -11,7 +11,7 @@ from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face
 
 _SELECT = """SELECT f.id, f.image_id, i.path, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.embedding,
-                    a.person_id, a.source, a.confidence, f.frame_ms
+                    a.person_id, a.source, a.confidence, f.frame_ms, f.start_ms, f.end_ms
              FROM faces f JOIN images i ON i.id = f.image_id
              LEFT JOIN assignments a ON a.face_id = f.id"""
 
@@ -29,6 +29,8 @@ def _record(row: sqlite3.Row) -> FaceRecord:
         source=row[11],
         confidence=row[12],
         frame_ms=row[13],
+        start_ms=row[14],
+        end_ms=row[15],
     )
 
 
@@ -45,8 +47,8 @@ class FaceTable:
             pose = f.pose
             cur = self.conn.execute(
                 """INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality,
-                                      embedding, model, frame_ms)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                      embedding, model, frame_ms, start_ms, end_ms)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     image_id,
                     f.bbox.x1,
@@ -62,6 +64,7 @@ class FaceTable:
                     np.asarray(f.embedding, dtype=np.float32).tobytes(),
                     f.embedder,
                     f.frame_ms,
+                    *(f.span_ms if f.span_ms is not None else (None, None)),
                 ),
             )
             ids.append(int(cur.lastrowid))

@@ -33,6 +33,8 @@ class FaceRecord:
     source: str | None = None
     confidence: float | None = None
     frame_ms: int | None = None  # faces from videos: the time of their frame
+    start_ms: int | None = None  # faces from videos: the time range of their track
+    end_ms: int | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -43,6 +45,8 @@ class FaceRecord:
         }
         if self.frame_ms is not None:
             out["frame_ms"] = self.frame_ms
+        if self.start_ms is not None:
+            out["start_ms"], out["end_ms"] = self.start_ms, self.end_ms
         return out
 
 

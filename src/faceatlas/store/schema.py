@@ -125,6 +125,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE faces ADD COLUMN frame_ms INTEGER;
     """,
+    # faces found in videos: the time range of their track (first and last frame), beside frame_ms
+    """
+    ALTER TABLE faces ADD COLUMN start_ms INTEGER;
+    ALTER TABLE faces ADD COLUMN end_ms INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -36,7 +36,7 @@ class TrackerConfig:
 
     iou_min: float = 0.2  # a live track and a detection overlapping less are not matched by motion
     appearance_strict: float = 0.5  # same face by appearance alone (re-identification)
-    appearance_loose: float = 0.7  # overlapping boxes whose embeddings are further apart are not matched
+    appearance_loose: float = 0.6  # overlapping boxes further apart than this are not matched (dlib: its threshold)
     max_lost_s: float = 3.0  # a lost track can be re-identified for this long
     lost_penalty: float = 0.25  # prefer live tracks over lost ones at equal cost
     max_scale_change: float = 1.35  # a carried box growing/shrinking more than this per frame stops carrying
