@@ -73,7 +73,7 @@ class _Live:
     box: np.ndarray  # last box (x1, y1, x2, y2), raw
     last_index: int
     last_detected: int
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))  # of the box centre, px per frame
     embeddings: list[np.ndarray] = field(default_factory=list)
     qualities: list[float | None] = field(default_factory=list)
     appearance: np.ndarray | None = None
@@ -84,8 +84,16 @@ class _Live:
     lm_filter: OneEuroFilter = field(default_factory=OneEuroFilter)
     box_filter: OneEuroFilter = field(default_factory=OneEuroFilter)
 
-    def predicted(self, index: int) -> np.ndarray:
-        return self.box + self.velocity * (index - self.last_index)
+    def predicted(self, index: int, horizon: int) -> np.ndarray:
+        """The box moved by the centre's velocity (for at most ``horizon`` frames), same size."""
+        return self.box + np.tile(self.velocity * min(index - self.last_index, horizon), 2)
+
+    def follow(self, box: np.ndarray, index: int) -> None:
+        """Take ``box`` as the face's place in frame ``index`` and update the velocity."""
+        centre = (box[:2] + box[2:]) / 2
+        previous = (self.box[:2] + self.box[2:]) / 2
+        self.velocity = 0.5 * self.velocity + 0.5 * (centre - previous) / max(index - self.last_index, 1)
+        self.box, self.last_index = box, index
 
 
 class Tracker:
@@ -99,11 +107,13 @@ class Tracker:
         self._live: list[_Live] = []
         self._done: list[_Live] = []
         self._next_id = 1
+        self._horizon = max(1, round(self.fps / 2))  # extrapolate motion for at most half a second
 
     # ---- between detections
     def to_carry(self, index: int) -> dict[int, BBox]:
         """The predicted boxes of the live tracks to carry into frame ``index`` (track id → box)."""
-        return {lv.track.id: _box(lv.predicted(index)) for lv in self._live if not lv.lost and not lv.holding}
+        h = self._horizon
+        return {lv.track.id: _box(lv.predicted(index, h)) for lv in self._live if not lv.lost and not lv.holding}
 
     def carried(self, index: int, t_ms: int, points: dict[int, np.ndarray]) -> None:
         """Landmarks re-fitted in frame ``index`` for the tracks :meth:`to_carry` named."""
@@ -130,8 +140,8 @@ class Tracker:
         for lv, box, pts in moved:
             if lv.holding:
                 continue
-            lv.velocity = 0.5 * lv.velocity + 0.5 * (box - lv.box) / max(index - lv.last_index, 1)
-            lv.box, lv.points, lv.last_index = box, pts, index
+            lv.follow(box, index)
+            lv.points = pts
             self._append(lv, index, t_ms, detected=False)
 
     # ---- detection frames
@@ -164,7 +174,7 @@ class Tracker:
         d = None
         if lv.appearance is not None and face.embedding is not None:
             d = float(np.linalg.norm(lv.appearance - np.asarray(face.embedding, dtype=np.float64)))
-        pred = _box(lv.predicted(index) if not lv.lost else lv.box)
+        pred = _box(lv.predicted(index, self._horizon) if not lv.lost else lv.box)
         iou = pred.iou(face.bbox)
         if lv.lost:
             if d is None or d > c.appearance_strict:
@@ -189,13 +199,14 @@ class Tracker:
 
     def _update(self, lv: _Live, face: Face, index: int, t_ms: int, first: bool = False) -> None:
         box = _arr(face.bbox)
-        if not first and not lv.lost:
-            lv.velocity = 0.5 * lv.velocity + 0.5 * (box - lv.box) / max(index - lv.last_index, 1)
-        elif lv.lost:
-            lv.velocity = np.zeros(4)
+        if lv.lost:  # back after a gap: motion and smoothing start again
+            lv.velocity = np.zeros(2)
             lv.lm_filter.reset()
             lv.box_filter.reset()
-        lv.box, lv.last_index, lv.last_detected = box, index, index
+            lv.box, lv.last_index = box, index
+        elif not first:
+            lv.follow(box, index)
+        lv.last_detected = index
         lv.lost = lv.holding = False
         pts = _points(face)
         lv.points = pts
@@ -238,11 +249,49 @@ class Tracker:
             (self._done if lv.lost and index - lv.last_detected > horizon else keep).append(lv)
         self._live = keep
 
+    def _stitch(self, lives: list[_Live]) -> list[_Live]:
+        """Join a track to an earlier one that ended before it began, within the re-identification
+        window, when their aggregated embeddings agree (a face back from behind someone may be
+        detected first half hidden, too unlike itself to be re-identified at once)."""
+        c = self.config
+        lives = sorted((lv for lv in lives if lv.track.frames), key=lambda lv: lv.track.frames[0].index)
+        horizon = c.max_lost_s * self.fps
+        merged = True
+        while merged:
+            merged = False
+            pairs = []
+            for a in lives:
+                for b in lives:
+                    gap = b.track.frames[0].index - a.track.frames[-1].index
+                    if a is b or not a.embeddings or not b.embeddings or not 0 < gap <= horizon:
+                        continue
+                    d = float(
+                        np.linalg.norm(
+                            aggregate_embedding(a.embeddings, a.qualities)
+                            - aggregate_embedding(b.embeddings, b.qualities)
+                        )
+                    )
+                    if d <= c.appearance_strict:
+                        pairs.append((d, a, b))
+            if pairs:
+                _, a, b = min(pairs, key=lambda p: p[0])
+                a.track.frames += b.track.frames
+                a.track.detections += b.track.detections
+                a.embeddings += b.embeddings
+                a.qualities += b.qualities
+                if b.track.best is not None and (b.track.best.quality or 0.0) > (
+                    (a.track.best and a.track.best.quality) or 0.0
+                ):
+                    a.track.best = b.track.best
+                lives.remove(b)
+                merged = True
+        return lives
+
     def finish(self) -> list[FaceTrack]:
         """The tracks, numbered from 1 by first appearance, each with its aggregated embedding."""
         c = self.config
         out = []
-        for lv in self._done + self._live:
+        for lv in self._stitch(self._done + self._live):
             t = lv.track
             if not t.frames:
                 continue
