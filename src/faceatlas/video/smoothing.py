@@ -25,8 +25,8 @@ class OneEuroFilter:
     ``beta`` how fast the cut-off opens with speed (face sizes per second), ``d_cutoff`` (Hz)
     smooths the speed estimate."""
 
-    min_cutoff: float = 1.0
-    beta: float = 2.0
+    min_cutoff: float = 0.3
+    beta: float = 4.0
     d_cutoff: float = 1.0
     _x: np.ndarray | None = None
     _dx: np.ndarray | None = None

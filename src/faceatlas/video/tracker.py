@@ -43,8 +43,8 @@ class TrackerConfig:
     conflict_iou: float = 0.5  # two carried boxes overlapping more stop carrying (one face hides the other)
     min_detections: int = 2  # tracks detected fewer times are dropped unless good enough alone
     min_quality_alone: float = 0.6
-    smooth_min_cutoff: float = 1.0  # One Euro filter (Hz); see faceatlas.video.smoothing
-    smooth_beta: float = 2.0
+    smooth_min_cutoff: float = 0.3  # One Euro filter (Hz), measured (README, "Video"); see faceatlas.video.smoothing
+    smooth_beta: float = 4.0
     smooth: bool = True
 
 
