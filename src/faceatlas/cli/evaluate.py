@@ -44,7 +44,6 @@ def pairs(
 ) -> None:
     """Verification accuracy, best threshold, ROC AUC and TAR at FAR 1e-2 / 1e-3 on labelled pairs."""
     from faceatlas.eval.pairs import GRAYSCALE_MODES, evaluate_pairs, images_to_embed, plot_roc, read_pairs
-
     if grayscale not in GRAYSCALE_MODES:
         raise typer.BadParameter(f"one of {', '.join(GRAYSCALE_MODES)}", param_hint="--grayscale")
     items = read_pairs(csv_path, root)
