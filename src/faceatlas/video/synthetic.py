@@ -86,8 +86,11 @@ def render_clip(
     seed: int = 0,
     noise: float = 3.0,
     fourcc: str = "MJPG",
+    blur: float = 0.0,
 ) -> Truth:
-    """Write the clip to ``path`` and return its ground truth."""
+    """Write the clip to ``path`` and return its ground truth; each frame gets Gaussian noise of
+    std ``noise`` and, with ``blur``, a Gaussian blur of sigma drawn in [0, blur] (focus and motion
+    blur that vary from frame to frame)."""
     import cv2
 
     rng = np.random.default_rng(seed)
@@ -116,6 +119,8 @@ def render_clip(
                 _paste(cover[..., None], np.ones_like(masks[id(m)])[..., None], masks[id(m)], m.centre(t), True)
             for m in order:  # then draw back to front
                 _paste(frame, m.patch.astype(np.float32), masks[id(m)], m.centre(t))
+            if blur > 0:
+                frame = cv2.GaussianBlur(frame, (0, 0), float(rng.uniform(0.01, blur)))
             frame += rng.normal(0, noise, frame.shape).astype(np.float32)
             writer.write(cv2.cvtColor(np.clip(frame, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
             truth.boxes.append([m.face_box(t) for m in movers])

@@ -299,6 +299,7 @@ class Tracker:
                 continue
             if lv.embeddings:
                 t.embedding = aggregate_embedding(lv.embeddings, lv.qualities, self.space)
+                t.samples = list(zip(lv.embeddings, lv.qualities))
             out.append(t)
         out.sort(key=lambda t: (t.frames[0].index, t.id))
         for k, t in enumerate(out, start=1):

@@ -42,6 +42,7 @@ class FaceTrack:
     embedding: np.ndarray | None = None  # aggregated over the detected frames, weighted by quality
     detections: int = 0
     person: dict[str, Any] | None = None  # {"id", "name"} when an atlas knows the face
+    samples: list[tuple[np.ndarray, float | None]] = field(default_factory=list)  # per detection: (embedding, quality)
 
     @property
     def start_ms(self) -> int:
