@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from atlas_fixtures import astronaut, hopper, make_album
 from faceatlas.cli.app import app
 from faceatlas.engines import scan
+from faceatlas.people.corrections import name_person
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.service import ServiceSettings, create_app
 from faceatlas.store import Atlas
@@ -225,6 +226,15 @@ def test_scan_of_a_folder_with_videos_stores_one_face_per_track_and_goes_on(tmp_
         assert all(f.start_ms == 0 and f.end_ms >= 3800 and f.start_ms <= f.frame_ms <= f.end_ms for f in clip)
         photo_people = {f.person_id for f in atlas.faces.live() if f.image_path.endswith(".jpg")} - {None}
         assert {f.person_id for f in clip} == photo_people, "each track joins its person from the photos"
+        astronaut_person = next(f.person_id for f in atlas.faces.live() if "astronaut_0" in f.image_path)
+        name_person(atlas, astronaut_person, "Eileen Collins")
+        faces_before = atlas.faces.count()
+    walk = _small_clip(tmp_path / "walk.avi")
+    res = CliRunner().invoke(app, ["video", str(walk), "--json", "--db", str(tmp_path / "atlas.sqlite3")])
+    person = json.loads(res.stdout)["tracks"][0]["person"]
+    assert person == {"id": astronaut_person, "name": "Eileen Collins"}, "video --db names the track"
+    with Atlas(tmp_path / "atlas.sqlite3") as atlas:
+        assert atlas.faces.count() == faces_before, "video never writes to the atlas"
 
 
 def test_video_endpoint_runs_a_job(tmp_path):

@@ -41,8 +41,7 @@ class TrackerConfig:
     lost_penalty: float = 0.25  # prefer live tracks over lost ones at equal cost
     max_scale_change: float = 1.35  # a carried box growing/shrinking more than this per frame stops carrying
     conflict_iou: float = 0.5  # two carried boxes overlapping more stop carrying (one face hides the other)
-    min_detections: int = 2  # tracks detected fewer times are dropped unless good enough alone
-    min_quality_alone: float = 0.6
+    min_detections: int = 2  # tracks detected fewer times are dropped (a glimpse, or a false detection)
     smooth_min_cutoff: float = 0.3  # One Euro filter (Hz), measured (README, "Video"); see faceatlas.video.smoothing
     smooth_beta: float = 4.0
     smooth: bool = True
@@ -107,6 +106,7 @@ class Tracker:
         self._live: list[_Live] = []
         self._done: list[_Live] = []
         self._next_id = 1
+        self._detection_frames = 0
         self._horizon = max(1, round(self.fps / 2))  # extrapolate motion for at most half a second
 
     # ---- between detections
@@ -148,6 +148,7 @@ class Tracker:
     def detected(self, index: int, t_ms: int, faces: list[Face]) -> None:
         """The faces detected (and analysed) in frame ``index``."""
         self._expire(index)
+        self._detection_frames += 1
         cands = self._live
         cost = np.full((len(cands), len(faces)), _INVALID)
         for i, lv in enumerate(cands):
@@ -295,7 +296,7 @@ class Tracker:
             t = lv.track
             if not t.frames:
                 continue
-            if t.detections < c.min_detections and (t.quality or 0.0) < c.min_quality_alone:
+            if t.detections < min(c.min_detections, self._detection_frames):
                 continue
             if lv.embeddings:
                 t.embedding = aggregate_embedding(lv.embeddings, lv.qualities, self.space)
