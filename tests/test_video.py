@@ -235,6 +235,13 @@ def test_scan_of_a_folder_with_videos_stores_one_face_per_track_and_goes_on(tmp_
     assert person == {"id": astronaut_person, "name": "Eileen Collins"}, "video --db names the track"
     with Atlas(tmp_path / "atlas.sqlite3") as atlas:
         assert atlas.faces.count() == faces_before, "video never writes to the atlas"
+    settings = ServiceSettings(db=tmp_path / "atlas.sqlite3", analysis_processes=0)
+    with TestClient(create_app(settings)) as client:
+        page = client.get(f"/people/{astronaut_person}").text
+        face = next(f for f in clip if f.person_id == astronaut_person)
+        assert f"▶ 0.0–{face.end_ms / 1000:.1f} s" in page, "the person page shows the video face's time range"
+        faces = client.get(f"/v1/people/{astronaut_person}").json()["faces"]
+        assert {(f.get("start_ms"), f.get("end_ms")) for f in faces} >= {(face.start_ms, face.end_ms)}
 
 
 def test_video_endpoint_runs_a_job(tmp_path):
