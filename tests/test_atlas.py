@@ -27,6 +27,7 @@ from faceatlas.store.db import connect
 from faceatlas.store.export import export_rows
 from faceatlas.store.schema import SCHEMA_VERSION
 from faceatlas.types import Face
+from faceatlas.video import DEFAULT_EVERY
 
 runner = CliRunner()
 
@@ -92,16 +93,20 @@ def test_rescan_is_incremental(album, atlas):
     assert {i for i, path in thumbs.items() if path.exists()} == live & set(thumbs) and len(live & set(thumbs)) == 4
 
 
-def test_videos_are_scanned_one_face_per_person(album, atlas):
-    """A video among the photos: frames sampled each second, one face per person seen in it (with
-    the frame's time), joined to the people of the photos; its thumbnail comes from that frame."""
+def test_videos_are_scanned_one_face_per_track(album, atlas):
+    """A video among the photos: one face per track (its best frame's time, the track's time range,
+    the aggregated embedding), joined to the people of the photos; its thumbnail comes from that
+    frame. A cut from one person to another at the same place is two tracks."""
     make_video(album / "clip.avi", [astronaut(), hopper()], seconds=2.0)
     (album / "broken.mp4").write_bytes(b"not a video at all")
     summary = scan(atlas, [album])
     assert summary.images_seen == 9
     assert any(f["image"].endswith("broken.mp4") and "cannot decode this video" in f["error"] for f in summary.failed)
     clip = [f for f in atlas.faces.live() if f.image_path.endswith("clip.avi")]
-    assert sorted(f.frame_ms // 1000 for f in clip) == [0, 2], "one face per person, from its own seconds"
+    assert sorted(f.frame_ms // 1000 for f in clip) == [0, 2], "one face per track, from its own seconds"
+    spans = sorted((f.start_ms, f.end_ms) for f in clip)
+    assert spans[0] == (0, 1800), "the first person's track: all its frames"
+    assert 2000 <= spans[1][0] < 2000 + DEFAULT_EVERY * 200 and spans[1][1] == 3800, "found at its first detection"
     for face in clip:
         photo = "astronaut_0.jpg" if face.frame_ms < 2000 else "hopper_0.jpg"
         assert face.person_id == person_of(atlas, photo)

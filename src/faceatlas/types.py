@@ -106,6 +106,7 @@ class Face:
     attributes: dict[str, Any] = field(default_factory=dict)  # what the attribute heads say (gender, age, ...)
     mesh: np.ndarray | None = None  # (468, 3) dense mesh: x, y in original-image px, z relative, same scale
     iris: np.ndarray | None = None  # (10, 3): 5 points per iris (centre first), same frame as ``mesh``
+    span_ms: tuple[int, int] | None = None  # in a video: (first, last) time of the face's track
 
     def to_dict(self, embedding: bool = False) -> dict[str, Any]:
         """JSON-ready view; the embedding is included only when asked (it is long)."""
@@ -121,6 +122,8 @@ class Face:
         out["attributes"] = {k: _jsonable(v) for k, v in self.attributes.items()}
         if self.frame_ms is not None:
             out["frame_ms"] = self.frame_ms
+        if self.span_ms is not None:
+            out["start_ms"], out["end_ms"] = self.span_ms
         if self.mesh is not None:
             out["mesh"] = np.round(self.mesh, 2).tolist()
         if self.iris is not None:

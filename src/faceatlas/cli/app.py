@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import atlas, evaluate, faces, models, naming, serve
+from faceatlas.cli import atlas, evaluate, faces, models, naming, serve, video
 
 app = typer.Typer(
     name="faceatlas",
@@ -17,6 +17,7 @@ app.command()(faces.detect)
 app.command()(faces.analyze)
 app.command()(faces.verify)
 app.command()(faces.embed)
+app.command()(video.video)
 for command in (
     atlas.scan,
     atlas.search,

@@ -33,6 +33,21 @@ def _capture(path: str | Path):
     return cap
 
 
+def open_video(path: str | Path):
+    """(an opened cv2.VideoCapture, its frame rate; 25 when the container does not say). Raises
+    :class:`ImageError` for an empty, missing or undecodable file."""
+    import cv2
+
+    p = Path(path)
+    if p.is_file() and p.stat().st_size == 0:
+        raise ImageError("empty file (0 bytes)", str(path))
+    cap = _capture(path)
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        fps = 25.0
+    return cap, fps
+
+
 def sample_frames(path: str | Path, every_ms: int = 1000, max_frames: int = 600) -> Iterator[tuple[int, np.ndarray]]:
     """(time in ms, RGB frame) every ``every_ms`` (fewer, evenly spread, when the video is long
     enough to exceed ``max_frames``). Raises :class:`ImageError` when no frame can be decoded."""

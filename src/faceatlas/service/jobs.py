@@ -45,8 +45,12 @@ class JobRunner:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
+    def next_id(self) -> int:
+        """A fresh job id (video jobs share the numbering and ``GET /v1/jobs/{id}``)."""
+        return next(self._ids)
+
     def submit(self, paths: list[Path]) -> Job:
-        job = Job(next(self._ids), [str(p) for p in paths])
+        job = Job(self.next_id(), [str(p) for p in paths])
         self.jobs[job.id] = job
         threading.Thread(target=self._run, args=(job, paths), daemon=True, name=f"scan-{job.id}").start()
         return job

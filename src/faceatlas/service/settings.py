@@ -27,6 +27,7 @@ class ServiceSettings:
     require_keys: bool | None = None  # None: required exactly when not bound to loopback
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 50_000_000
+    max_video_bytes: int = 500 * 1024 * 1024  # POST /v1/video uploads
     request_timeout_s: float = 60.0
     heavy_concurrency: int = field(default_factory=lambda: os.cpu_count() or 2)
     heavy_queue: int = 256  # heavy requests allowed to wait for a slot; more get 503

@@ -12,7 +12,7 @@ from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face
 
 _SELECT = """SELECT f.id, f.image_id, i.path, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.embedding,
-                    a.person_id, a.source, a.confidence, f.frame_ms, f.attributes, f.model
+                    a.person_id, a.source, a.confidence, f.frame_ms, f.attributes, f.model, f.start_ms, f.end_ms
              FROM faces f JOIN images i ON i.id = f.image_id
              LEFT JOIN assignments a ON a.face_id = f.id"""
 
@@ -32,6 +32,8 @@ def _record(row: sqlite3.Row) -> FaceRecord:
         frame_ms=row[13],
         attributes=json.loads(row[14]) if row[14] else {},
         embedder=row[15],
+        start_ms=row[16],
+        end_ms=row[17],
     )
 
 
@@ -59,10 +61,15 @@ def _row_values(f: Face) -> tuple:
         f.embedder,
         f.frame_ms,
         _attributes_json(f),
+        *(f.span_ms if f.span_ms is not None else (None, None)),
     )
 
 
-_COLUMNS = "x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality, embedding, model, frame_ms, attributes"
+_COLUMNS = (
+    "x1, y1, x2, y2, score, landmarks, yaw, pitch, roll, quality, embedding, model, frame_ms, attributes, "
+    "start_ms, end_ms"
+)
+_N_COLUMNS = _COLUMNS.count(",") + 1
 
 
 class FaceTable:
@@ -95,7 +102,7 @@ class FaceTable:
                 ids.append(match[0])
                 continue
             cur = self.conn.execute(
-                f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * 14})", (image_id, *_row_values(f))
+                f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * _N_COLUMNS})", (image_id, *_row_values(f))
             )
             ids.append(int(cur.lastrowid))
         self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _ in old if fid not in kept])

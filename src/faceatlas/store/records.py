@@ -36,6 +36,8 @@ class FaceRecord:
     frame_ms: int | None = None  # faces from videos: the time of their frame
     attributes: dict[str, Any] = field(default_factory=dict)  # what the heads said ({} when none ran)
     embedder: str | None = None  # identity space key of ``embedding``
+    start_ms: int | None = None  # faces from videos: the time range of their track
+    end_ms: int | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -47,6 +49,8 @@ class FaceRecord:
         }
         if self.frame_ms is not None:
             out["frame_ms"] = self.frame_ms
+        if self.start_ms is not None:
+            out["start_ms"], out["end_ms"] = self.start_ms, self.end_ms
         return out
 
 

@@ -137,6 +137,11 @@ MIGRATIONS: list[str] = [
         SELECT 'embedder', model FROM faces GROUP BY model ORDER BY COUNT(*) DESC LIMIT 1;
     ALTER TABLE faces ADD COLUMN attributes TEXT;
     """,
+    # faces found in videos: the time range of their track (first and last frame), beside frame_ms
+    """
+    ALTER TABLE faces ADD COLUMN start_ms INTEGER;
+    ALTER TABLE faces ADD COLUMN end_ms INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
