@@ -19,10 +19,11 @@ from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.index.knn import build_faiss, knn, search
 
 
-def _scores(
+def scores(
     x: np.ndarray, labels: np.ndarray, open_: np.ndarray, threshold: float, k: int = 32
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(best label, confidence) of the faces ``open_`` given the currently labelled ones.
+    """(best label, confidence) of the faces ``open_`` given the currently labelled ones
+    (``labels``: a person id per face, -1 unlabelled).
 
     d1 and d2 (nearest labelled face of the best person, of any other person) come from FAISS: the
     ``k`` nearest labelled faces, and for faces whose k nearest are all one person's, one more search
@@ -63,14 +64,14 @@ def identify(
     conf = np.where(work >= 0, 1.0, 0.0)
     for _ in range(rounds):
         open_ = np.nonzero(work < 0)[0]
-        best, c = _scores(x, work, open_, threshold)
+        best, c = scores(x, work, open_, threshold)
         new = c >= accept
         if not new.any():
             break
         work[open_[new]] = best[new]
         conf[open_[new]] = c[new]
     rest = np.nonzero(work < 0)[0]
-    best, c = _scores(x, work, rest, threshold)
+    best, c = scores(x, work, rest, threshold)
     work[rest] = np.where(c >= 0.5, best, -1)
     conf[rest] = c
     return work, conf

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faceatlas.store.actions import Action, ActionLog
 from faceatlas.store.db import connect, schema_version, transaction
 from faceatlas.store.faces import FaceTable
 from faceatlas.store.images import ImageTable
@@ -29,6 +30,7 @@ class Atlas:
         self.faces = FaceTable(self.conn)
         self.people = PeopleTable(self.conn)
         self.keys = KeyTable(self.conn)
+        self.actions = ActionLog(self.conn)
 
     def transaction(self):
         return transaction(self.conn)
@@ -57,4 +59,4 @@ class Atlas:
         self.close()
 
 
-__all__ = ["Atlas", "Constraint", "FaceRecord", "ImageRecord", "PersonRecord", "connect", "transaction"]
+__all__ = ["Action", "Atlas", "Constraint", "FaceRecord", "ImageRecord", "PersonRecord", "connect", "transaction"]
