@@ -231,8 +231,14 @@ def merge(keep: int, other: int, db: DbOpt = None) -> None:
     """Merge person OTHER into person KEEP."""
     from faceatlas.people.corrections import merge_people
 
-    _change(db, merge_people, keep, other)
+    overridden = _change(db, merge_people, keep, other)
     out_console.print(f"merged person {other} into {keep}")
+    if overridden:
+        out_console.print(
+            f"[yellow]warning[/yellow] this overrode your 'not this person' for faces {overridden} "
+            "(take it back: faceatlas undo)",
+            highlight=False,
+        )
 
 
 def move(face_id: int, person_id: int, db: DbOpt = None) -> None:

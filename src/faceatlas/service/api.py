@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -40,6 +40,7 @@ class MoveBody(BaseModel):
 
 class LabelBody(BaseModel):
     name: str = Field(..., min_length=1, max_length=200)
+    scope: Literal["auto", "person", "face"] = "auto"
 
 
 class ScanBody(BaseModel):
@@ -106,18 +107,22 @@ def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
 
 
 @router.get("/people", dependencies=[Depends(require_read)])
-def people(atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
-    """Everyone, largest first (``?unnamed=true``: only people without a name)."""
-    return [
-        {
-            "id": p.id,
-            "name": p.name,
-            "face_count": p.face_count,
-            "cover_face": p.cover_face_id,
-        }
-        for p in atlas.people.all()
-        if not (unnamed and p.name)
-    ]
+def people(
+    response: Response,
+    atlas: AtlasDep,
+    unnamed: bool = False,
+    limit: int = Query(0, ge=0, le=10_000, description="At most this many (0: all)"),
+    offset: int = Query(0, ge=0),
+    sort: Literal["size", "-size", "name", "recent"] = "-size",
+    hidden: bool = Query(False, description="List the hidden people instead"),
+) -> list[dict]:
+    """Everyone, largest first (``?unnamed=true``: only people without a name; ``sort``: size
+    (smallest first), -size, name, recent). The total is in ``X-Total-Count``; the body is a page."""
+    from faceatlas.service.people_app import people_page
+
+    rows, total = people_page(atlas, unnamed=unnamed, limit=limit, offset=offset, sort=sort, hidden=hidden)
+    response.headers["X-Total-Count"] = str(total)
+    return rows
 
 
 @router.get("/people/{person_id}", dependencies=[Depends(require_read)])
@@ -133,8 +138,9 @@ def rename(person_id: int, body: RenameBody, atlas: AtlasDep) -> dict:
 
 @router.post("/people/{person_id}/merge", dependencies=[Depends(require_admin)])
 def merge(person_id: int, body: MergeBody, atlas: AtlasDep) -> dict:
-    corrections.merge_people(atlas, person_id, body.other)
-    return _person_json(atlas, person_id, faces=False)
+    """Fold ``other`` into this person; ``overridden``: faces whose "not this person" it overrode."""
+    overridden = corrections.merge_people(atlas, person_id, body.other)
+    return _person_json(atlas, person_id, faces=False) | {"overridden": overridden}
 
 
 @router.post("/faces/{face_id}/move", dependencies=[Depends(require_admin)])
@@ -151,10 +157,11 @@ def reject(face_id: int, atlas: AtlasDep) -> dict:
 
 @router.post("/faces/{face_id}/label", dependencies=[Depends(require_admin)])
 def label(face_id: int, body: LabelBody, atlas: AtlasDep) -> dict:
-    """Answer a review question: this face is ``name`` (confirmed; the person is created if new)."""
-    from faceatlas.people.labeling import answer
+    """Answer a review question: this face is ``name``; names the whole person the face is in
+    (409 asks for a ``scope`` when that person holds faces you placed). See also ``/answer``."""
+    from faceatlas.people.labeling import answer_name
 
-    return {"face_id": face_id, "person_id": answer(atlas, face_id, body.name.strip())}
+    return answer_name(atlas, face_id, body.name.strip(), body.scope).to_dict()
 
 
 @router.get("/review", dependencies=[Depends(require_read)])

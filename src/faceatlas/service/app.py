@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from faceatlas import __version__
 from faceatlas.index import FaceIndex
 from faceatlas.pipeline import FaceAnalyzer
-from faceatlas.service import api, web
+from faceatlas.service import api, people_app, web
 from faceatlas.service.errors import install_handlers
 from faceatlas.service.heavy import HeavyGate
 from faceatlas.service.jobs import JobRunner
@@ -63,6 +63,7 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
     def healthz() -> dict:
         return {"status": "ok", "version": __version__}
 
+    app.include_router(people_app.router)  # before api: /v1/people/{id} DELETE etc. live there
     app.include_router(api.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")

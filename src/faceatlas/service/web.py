@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from faceatlas.errors import StoreError
 from faceatlas.index.search import search_embedding
 from faceatlas.io.images import ImageLimits
 from faceatlas.service.deps import get_atlas, require_read, settings_of
@@ -44,8 +45,16 @@ def people_page(request: Request, view: str = "all", atlas: Atlas = Depends(get_
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
-    person = atlas.people.get(person_id)
+def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atlas)) -> Response:
+    try:
+        person = atlas.people.get(person_id)
+    except StoreError:
+        from faceatlas.service.people_app import merged_into
+
+        target = merged_into(atlas, person_id)
+        if target is None:
+            raise
+        return RedirectResponse(f"/people/{target}", status_code=303)
     faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
     return templates.TemplateResponse(
@@ -76,16 +85,3 @@ async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depend
     except Exception as exc:  # shown on the page, not a stack trace
         error = getattr(exc, "reason", None) or str(exc)
     return templates.TemplateResponse(request, "search.html", {"title": "Search", "result": result, "error": error})
-
-
-@router.get("/review", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def review_page(request: Request, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
-    from faceatlas.people.labeling import review_queue
-
-    items = review_queue(atlas, 24)
-    for it in items:
-        if it["kind"] == "name":
-            faces = atlas.faces.of_person(it["person_id"])
-            it["cover"] = faces[0].id if faces else None
-    items = [it for it in items if it["kind"] != "name" or it["cover"] is not None]
-    return templates.TemplateResponse(request, "review.html", {"title": "Review", "items": items, "view": "review"})
