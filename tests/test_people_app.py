@@ -43,8 +43,8 @@ def _near(rng, centre: np.ndarray, dist: float) -> np.ndarray:
 @pytest.fixture()
 def world(tmp_path):
     """Three identities A, B, C (centres ~1.4 apart). A is split in two groups (A1: 6 faces, A2: 4
-    faces 0.4 from A1's centre), B has 5, C has 3; one loose face near A1, on the side away from A2. People are made by hand
-    (as clustering would), all automatic."""
+    faces 0.4 from A1's centre), B has 5, C has 3; one loose face near A1, on the side away from A2.
+    People are made by hand (as clustering would), all automatic."""
     rng = np.random.default_rng(3)
     centres = {k: _unit(rng.normal(size=128)) for k in "ABC"}
     away = _near(rng, np.zeros(128, dtype=np.float32), 1.0)  # a unit direction

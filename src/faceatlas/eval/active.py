@@ -42,6 +42,8 @@ class ReviewRun:
     typed: int = 0
     curve: list[float] = field(default_factory=list)  # accuracy after each answer
     start_people: int = 0
+    named_wrong: int = 0  # labelled faces carrying another identity's name at the end
+    other_faces_named: int = 0  # faces that are not a photo's labelled one, given a name at the end
 
     def accuracy_at(self, per_identity: float) -> float | None:
         n = int(round(per_identity * self.identities))
@@ -82,9 +84,22 @@ def build_atlas(db: Path, photos, cache) -> dict[int, str]:
 
 def named_right(atlas, truth: dict[int, str]) -> float:
     """Fraction of the labelled faces whose person is named with their true name."""
+    return naming_counts(atlas, truth)[0] / max(1, len(truth))
+
+
+def naming_counts(atlas, truth: dict[int, str]) -> tuple[int, int, int]:
+    """(labelled faces named right, labelled faces named wrong, other faces given a name)."""
     names = atlas.people.names()
-    right = sum(1 for f in atlas.faces.live() if f.id in truth and names.get(f.person_id) == truth[f.id])
-    return right / max(1, len(truth))
+    right = wrong = others = 0
+    for f in atlas.faces.live():
+        name = names.get(f.person_id)
+        if f.id not in truth:
+            others += name is not None
+        elif name == truth[f.id]:
+            right += 1
+        elif name is not None:
+            wrong += 1
+    return right, wrong, others
 
 
 def review_run(
@@ -137,6 +152,7 @@ def review_run(
                     labeling.answer_name(atlas, q.face_id, name, scope="face", accept=accept)
                 run.answers += 1
                 run.curve.append(named_right(atlas, truth))
+            _, run.named_wrong, run.other_faces_named = naming_counts(atlas, truth)
     return run
 
 
