@@ -23,6 +23,7 @@ import numpy as np
 
 from faceatlas.errors import StoreError
 from faceatlas.identity.space import default_space
+from faceatlas.index.face_index import FaceIndex
 from faceatlas.index.knn import build_faiss, search
 from faceatlas.io.captions import read_manifest
 from faceatlas.people import corrections
@@ -36,6 +37,8 @@ APPLY_THRESHOLD = 0.7
 CONFIRM_DISTANCE = 0.5
 # identification after an answer: a face joins a person automatically from this confidence
 ACCEPT = 0.5
+# the review scores at most this many faces that are in no person (those with most look-alikes)
+LOOSE_SCORED = 500
 
 
 @dataclass(frozen=True)
@@ -158,19 +161,20 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
         return 0
     cannot = _cannot(atlas)
     threshold = default_space().threshold
-    index = build_faiss(x)
+    index = FaceIndex.open(atlas)  # the atlas's own index, kept on disk while the faces stay the same
     frontier = np.array(sorted(row_of[f] for f in face_ids if f in row_of), dtype=np.int64)
     assigned = 0
     with atlas.transaction():
         for _ in range(rounds):
             if len(frontier) == 0:
                 break
-            dist, idx = search(index, x[frontier], min(k, len(x)))
-            near = np.unique(idx[(idx >= 0) & (dist <= threshold)])
+            dist, ids = index.search(x[frontier], min(k, len(x)))
+            near = np.unique([row_of[int(i)] for i in ids[(ids >= 0) & (dist <= threshold)] if int(i) in row_of])
+            near = near.astype(np.int64)
             near = near[(work[near] < 0) & loose[near]]
             if len(near) == 0:
                 break
-            best, conf = scores(x, work, near, threshold)
+            best, conf = scores(x, work, near, threshold, flat=True)
             fresh = []
             for row, label, c in zip(near, best, conf):
                 f = faces[int(row)]
@@ -206,121 +210,112 @@ class Question:
         return out
 
 
-def _centroids(x: np.ndarray, person_of: np.ndarray, people: list[int]) -> np.ndarray:
-    if not people:
-        return np.zeros((0, x.shape[1]), dtype=np.float32)
-    return np.stack([x[person_of == p].mean(axis=0) for p in people]).astype(np.float32)
+def _cover(members: list) -> object:
+    return max(members, key=lambda f: (f.quality or 0, -f.id))
+
+
+def _ask(kind: str, face, text: str, **fields) -> Question:
+    return Question(kind, face.id, text, image=face.image_path, bbox=tuple(face.bbox.to_list()), **fields)
 
 
 def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_DISTANCE) -> list[Question]:
     """The questions worth asking, most useful first: caption proposals to confirm, then one per
-    unnamed person (its size is what the answer names) and one per face in no person (valued by
-    its uncertainty and its unassigned look-alikes). Skipped ones and hidden people are left out."""
+    unnamed person (valued by its size: what the answer names) and one per face in no person
+    (valued by its uncertainty and its unassigned look-alikes). Skipped ones and hidden people are
+    left out. An unnamed person whose centroid is within ``confirm_distance`` of a named person's
+    (that no "not this person" rules out) is asked "Is this X?", others "Who is this?"."""
     names, states = atlas.people.names(), atlas.people.states()
     skipped_faces, skipped_people = atlas.people.skips()
-    faces = sorted(atlas.faces.live(), key=lambda f: f.id)
-    out: list[Question] = []
+    faces = atlas.faces.live()
     by_person: dict[int, list] = defaultdict(list)
     for f in faces:
         if f.person_id is not None:
             by_person[f.person_id].append(f)
+    out: list[Question] = []
     for pid, name, conf, _n in atlas.people.proposals():
         members = by_person.get(pid)
-        if not members or pid in skipped_people or states.get(pid) != "shown":
-            continue
-        cover = max(members, key=lambda f: (f.quality or 0, -f.id))
-        out.append(
-            Question(
-                "name",
-                cover.id,
-                f"Is this {name}?",
-                pid,
-                len(members),
-                pid,
-                name,
-                conf,
-                1e9 + conf,
-                cover.image_path,
-                tuple(cover.bbox.to_list()),
+        if members and pid not in skipped_people and states.get(pid) == "shown":
+            out.append(
+                _ask(
+                    "name",
+                    _cover(members),
+                    f"Is this {name}?",
+                    person_id=pid,
+                    faces=len(members),
+                    suggested_person=pid,
+                    suggested_name=name,
+                    confidence=conf,
+                    value=1e9 + conf,
+                )
             )
-        )
     if not faces:
         return out[:limit]
     x = np.stack([f.embedding for f in faces]).astype(np.float32)
     person_of = np.array([f.person_id if f.person_id is not None else -1 for f in faces])
+    shown = np.array([p >= 0 and states.get(int(p)) == "shown" for p in person_of])
+    ids, inverse = np.unique(np.where(shown, person_of, -1), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(ids)))
+    sums = np.add.reduceat(x[order].astype(np.float64), starts, axis=0)
+    centroids = (sums / np.bincount(inverse, minlength=len(ids))[:, None]).astype(np.float32)
+    column = {int(p): i for i, p in enumerate(ids)}
+    named = [int(p) for p in ids if p >= 0 and names.get(int(p))]
     cannot = _cannot(atlas)
-    named = sorted(p for p in by_person if names.get(p) and states.get(p) == "shown")
-    named_c = _centroids(x, person_of, named)
-    proposed = {q.person_id for q in out}
-    for pid, members in by_person.items():
-        if names.get(pid) or states.get(pid) != "shown" or pid in skipped_people or pid in proposed:
-            continue
-        cover = max(members, key=lambda f: (f.quality or 0, -f.id))
-        guess, dist = None, np.inf
-        if named:
-            d = np.linalg.norm(named_c - x[person_of == pid].mean(axis=0), axis=1)
-            for j in np.argsort(d):
-                if named[int(j)] not in cannot[cover.id]:
-                    guess, dist = named[int(j)], float(d[j])
+    asked = {q.person_id for q in out}
+    todo = [p for p in by_person if p in column and not names.get(p) and p not in skipped_people and p not in asked]
+    guesses: dict[int, tuple[int, float]] = {}
+    if named and todo:
+        k = min(16, len(named))
+        dist, idx = search(build_faiss(centroids[[column[p] for p in named]]), centroids[[column[p] for p in todo]], k)
+        for pid, drow, irow in zip(todo, dist, idx):
+            forbidden = cannot[_cover(by_person[pid]).id]
+            for d, j in zip(drow, irow):
+                if j >= 0 and named[int(j)] not in forbidden:
+                    guesses[pid] = (named[int(j)], float(d))
                     break
-        size = len(members)
+    for pid in todo:
+        members, size = by_person[pid], len(by_person[pid])
+        guess, dist = guesses.get(pid, (None, np.inf))
         if guess is not None and dist <= confirm_distance:
-            sim = default_space().similarity(dist)
+            sim = round(default_space().similarity(dist), 4)
             out.append(
-                Question(
+                _ask(
                     "confirm",
-                    cover.id,
+                    _cover(members),
                     f"Is this {names[guess]}?",
-                    pid,
-                    size,
-                    guess,
-                    names[guess],
-                    round(sim, 4),
-                    float(size),
-                    cover.image_path,
-                    tuple(cover.bbox.to_list()),
+                    person_id=pid,
+                    faces=size,
+                    suggested_person=guess,
+                    suggested_name=names[guess],
+                    confidence=sim,
+                    value=float(size),
                 )
             )
         else:
-            out.append(
-                Question(
-                    "who",
-                    cover.id,
-                    "Who is this?",
-                    pid,
-                    size,
-                    None,
-                    None,
-                    0.0,
-                    float(size),
-                    cover.image_path,
-                    tuple(cover.bbox.to_list()),
-                )
-            )
+            out.append(_ask("who", _cover(members), "Who is this?", person_id=pid, faces=size, value=float(size)))
     loose = np.nonzero((person_of < 0) & np.array([f.id not in skipped_faces for f in faces]))[0]
     if len(loose):
-        labels = np.array([p if p >= 0 and states.get(p) == "shown" else -1 for p in person_of])
+        labels = np.where(shown, person_of, -1)
         threshold = default_space().threshold
-        best, conf = scores(x, labels, loose, threshold)
         dist, idx = search(build_faiss(x[loose]), x[loose], min(50, len(loose)))
         neighbours = ((dist <= threshold) & (idx >= 0)).sum(axis=1) - 1
+        # a face's value is at most 1 + its look-alikes: only the most promising are scored
+        top = np.argsort(-neighbours, kind="stable")[: max(LOOSE_SCORED, limit)]
+        loose, neighbours = loose[top], neighbours[top]
+        best, conf = scores(x, labels, loose, threshold, exact=False, flat=True)
         for row, b, c, n in zip(loose, best, conf, neighbours):
             f = faces[int(row)]
             guess = int(b) if b >= 0 and c >= 0.05 and int(b) not in cannot[f.id] else None
-            text = f"Is this {names[guess]}?" if guess is not None and names.get(guess) else "Who is this?"
+            gname = names.get(guess) if guess is not None else None
             out.append(
-                Question(
+                _ask(
                     "face",
-                    f.id,
-                    text,
-                    None,
-                    1,
-                    guess,
-                    names.get(guess) if guess else None,
-                    round(float(c), 4),
-                    float((1 - c) * (1 + n)),
-                    f.image_path,
-                    tuple(f.bbox.to_list()),
+                    f,
+                    f"Is this {gname}?" if gname else "Who is this?",
+                    suggested_person=guess,
+                    suggested_name=gname,
+                    confidence=round(float(c), 4),
+                    value=float((1 - c) * (1 + n)),
                 )
             )
     out.sort(key=lambda q: (-q.value, q.face_id))
