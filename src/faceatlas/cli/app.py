@@ -36,6 +36,7 @@ app.add_typer(naming.captions_app, name="captions")
 for command in people_app.COMMANDS:
     app.command()(command)
 app.command("delete-person")(people_app.delete_person)
+app.add_typer(people_app.xmp_app, name="xmp")
 app.command()(serve.serve)
 app.add_typer(serve.keys_app, name="keys")
 app.add_typer(models.app, name="models")

@@ -118,3 +118,49 @@ def delete_person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) ->
 
 
 COMMANDS = (answer, history, undo, hide, unhide)
+
+
+xmp_app = typer.Typer(
+    help="People as XMP face regions (MWG), for digiKam, Lightroom, PhotoPrism...", no_args_is_help=True
+)
+
+
+@xmp_app.command("export")
+def xmp_export(
+    sidecar_style: Annotated[
+        str, typer.Option("--sidecar-style", help="digikam: photo.jpg.xmp | lightroom: photo.xmp")
+    ] = "digikam",
+    under: Annotated[Path | None, typer.Option(help="Only photos under this folder.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write face regions and names of named people to XMP sidecars beside the photos."""
+    from faceatlas.interop import export_xmp
+
+    if sidecar_style not in ("digikam", "lightroom"):
+        _fail(ValueError("--sidecar-style must be digikam or lightroom"), as_json)
+    report = _run(db, as_json, export_xmp, sidecar_style, under)
+    _print_xmp(report, as_json, "written")
+
+
+@xmp_app.command("import")
+def xmp_import(
+    under: Annotated[Path | None, typer.Option(help="Only photos under this folder.")] = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read named face regions (sidecar or embedded XMP) of the atlas's photos as your labels."""
+    from faceatlas.interop import import_xmp
+
+    report = _run(db, as_json, import_xmp, under)
+    _print_xmp(report, as_json, "read")
+
+
+def _print_xmp(report, as_json: bool, verb: str) -> None:
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    for err in report.errors:
+        out_console.print(f"[yellow]skip[/yellow] {err}", highlight=False)
+    extra = f", {report.labelled} faces labelled, {report.unmatched} regions without a face" if verb == "read" else ""
+    out_console.print(f"{report.photos} photos {verb}, {report.regions} face regions{extra}")

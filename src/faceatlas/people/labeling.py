@@ -23,7 +23,6 @@ import numpy as np
 
 from faceatlas.errors import StoreError
 from faceatlas.identity.space import default_space
-from faceatlas.index.face_index import FaceIndex
 from faceatlas.index.knn import build_faiss, search
 from faceatlas.io.captions import read_manifest
 from faceatlas.people import corrections
@@ -161,16 +160,15 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
         return 0
     cannot = _cannot(atlas)
     threshold = default_space().threshold
-    index = FaceIndex.open(atlas)  # the atlas's own index, kept on disk while the faces stay the same
+    index = build_faiss(x, exact_limit=len(x))  # exact: a copy of the vectors, no training; few queries
     frontier = np.array(sorted(row_of[f] for f in face_ids if f in row_of), dtype=np.int64)
     assigned = 0
     with atlas.transaction():
         for _ in range(rounds):
             if len(frontier) == 0:
                 break
-            dist, ids = index.search(x[frontier], min(k, len(x)))
-            near = np.unique([row_of[int(i)] for i in ids[(ids >= 0) & (dist <= threshold)] if int(i) in row_of])
-            near = near.astype(np.int64)
+            dist, idx = search(index, x[frontier], min(k, len(x)))
+            near = np.unique(idx[(idx >= 0) & (dist <= threshold)])
             near = near[(work[near] < 0) & loose[near]]
             if len(near) == 0:
                 break
