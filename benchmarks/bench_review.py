@@ -62,9 +62,8 @@ def main() -> None:
         with Atlas(db) as atlas:
             t = time.perf_counter()
             qs = labeling.questions(atlas, 20)
-            print(
-                f"review queue (20 questions): {time.perf_counter() - t:.2f} s; first: {qs[0].text} ({qs[0].faces} faces)"
-            )
+            took = time.perf_counter() - t
+            print(f"review queue (20 questions): {took:.2f} s; first: {qs[0].text} ({qs[0].faces} faces)")
             q = next(q for q in qs if q.kind == "who")
             t = time.perf_counter()
             res = labeling.answer_name(atlas, q.face_id, "Someone New")

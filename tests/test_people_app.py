@@ -292,3 +292,14 @@ def test_rest_review_answer_undo_hide_delete_redirect(client, world):
         assert page.status_code == 200, path
     assert "Is this Ann?" in client.get("/review").text or "Who is this?" in client.get("/review").text
     assert client.post("/v1/faces/999999/answer", json={"name": "X"}).status_code == 404
+
+
+def test_sample_faces_go_to_the_demo_atlas_not_the_users(monkeypatch, tmp_path):
+    """`faceatlas scan` with no folders (the quick start) writes the demo atlas only."""
+    from faceatlas.paths import default_db_path, demo_db_path
+
+    calls = []
+    monkeypatch.setattr("faceatlas.engines.scan", lambda atlas, roots, *a, **k: calls.append(atlas.path))
+    res = runner.invoke(cli, ["scan", "--json"])
+    assert calls == [demo_db_path()] and demo_db_path() != default_db_path(), res.output
+    assert not default_db_path().exists()

@@ -50,7 +50,9 @@ def _print_people(rows: list[dict]) -> None:
 
 
 def scan(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Folders or images; none: the sample faces.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Folders or images; none: the sample faces, into the demo atlas.")
+    ] = None,
     db: DbOpt = None,
     workers: Annotated[int, typer.Option(help="Processes analysing photos (default: all cores).")] = 0,
     engine: Annotated[str, typer.Option(help="local | ray")] = "local",
@@ -64,6 +66,10 @@ def scan(
     from faceatlas.samples import sample_images
 
     roots = list(paths) if paths else sample_images()
+    if not paths and db is None:  # the sample faces go to the demo atlas, never the user's own
+        from faceatlas.paths import demo_db_path
+
+        db = demo_db_path()
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         _fail(FaceAtlasError(f"no such file or folder: {', '.join(missing)}"), as_json)
