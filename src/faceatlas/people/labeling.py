@@ -38,6 +38,8 @@ CONFIRM_DISTANCE = 0.5
 ACCEPT = 0.5
 # the review scores at most this many faces that are in no person (those with most look-alikes)
 LOOSE_SCORED = 500
+# ... among at most this many (the best-quality ones)
+LOOSE_CONSIDERED = 5000
 
 
 @dataclass(frozen=True)
@@ -146,16 +148,13 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
     (automatic, within the user's "not this person"), and their own neighbours are scored in the
     next round (self-paced). Returns the faces assigned. Work grows with the neighbourhood touched,
     not with the atlas (beyond reading its vectors)."""
-    faces = sorted(atlas.faces.live(), key=lambda f: f.id)
-    if not faces or not face_ids:
+    ids, person_of, _, _, x = atlas.faces.matrix()
+    if not len(ids) or not face_ids:
         return 0
     states = atlas.people.states()
-    x = np.stack([f.embedding for f in faces]).astype(np.float32)
-    row_of = {f.id: i for i, f in enumerate(faces)}
-    work = np.array(
-        [f.person_id if f.person_id is not None and states.get(f.person_id) == "shown" else -1 for f in faces]
-    )
-    loose = np.array([f.person_id is None for f in faces])
+    row_of = {int(f): i for i, f in enumerate(ids)}
+    loose = person_of < 0
+    work = np.array([p if p >= 0 and states.get(int(p)) == "shown" else -1 for p in person_of])
     if (work < 0).all():
         return 0
     cannot = _cannot(atlas)
@@ -175,12 +174,12 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
             best, conf = scores(x, work, near, threshold, flat=True)
             fresh = []
             for row, label, c in zip(near, best, conf):
-                f = faces[int(row)]
-                if label < 0 or c < accept or int(label) in cannot[f.id]:
+                face_id = int(ids[row])
+                if label < 0 or c < accept or int(label) in cannot[face_id]:
                     continue
                 work[row] = label
                 fresh.append(int(row))
-                atlas.people.assign(f.id, int(label), "auto", round(float(c), 4))
+                atlas.people.assign(face_id, int(label), "auto", round(float(c), 4))
                 assigned += 1
             frontier = np.array(fresh, dtype=np.int64)
     return assigned
@@ -208,14 +207,6 @@ class Question:
         return out
 
 
-def _cover(members: list) -> object:
-    return max(members, key=lambda f: (f.quality or 0, -f.id))
-
-
-def _ask(kind: str, face, text: str, **fields) -> Question:
-    return Question(kind, face.id, text, image=face.image_path, bbox=tuple(face.bbox.to_list()), **fields)
-
-
 def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_DISTANCE) -> list[Question]:
     """The questions worth asking, most useful first: caption proposals to confirm, then one per
     unnamed person (valued by its size: what the answer names) and one per face in no person
@@ -224,98 +215,115 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
     (that no "not this person" rules out) is asked "Is this X?", others "Who is this?"."""
     names, states = atlas.people.names(), atlas.people.states()
     skipped_faces, skipped_people = atlas.people.skips()
-    faces = atlas.faces.live()
-    by_person: dict[int, list] = defaultdict(list)
-    for f in faces:
-        if f.person_id is not None:
-            by_person[f.person_id].append(f)
+    ids, person_of, _, quality, x = atlas.faces.matrix()
     out: list[Question] = []
-    for pid, name, conf, _n in atlas.people.proposals():
-        members = by_person.get(pid)
-        if members and pid not in skipped_people and states.get(pid) == "shown":
-            out.append(
-                _ask(
-                    "name",
-                    _cover(members),
-                    f"Is this {name}?",
-                    person_id=pid,
-                    faces=len(members),
-                    suggested_person=pid,
-                    suggested_name=name,
-                    confidence=conf,
-                    value=1e9 + conf,
-                )
-            )
-    if not faces:
-        return out[:limit]
-    x = np.stack([f.embedding for f in faces]).astype(np.float32)
-    person_of = np.array([f.person_id if f.person_id is not None else -1 for f in faces])
+    if not len(ids):
+        return out
     shown = np.array([p >= 0 and states.get(int(p)) == "shown" for p in person_of])
-    ids, inverse = np.unique(np.where(shown, person_of, -1), return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    starts = np.searchsorted(inverse[order], np.arange(len(ids)))
+    labels = np.where(shown, person_of, -1)
+    people, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
+    starts = np.searchsorted(inverse[order], np.arange(len(people)))
+    cover = {int(p): int(ids[order[st]]) for p, st in zip(people, starts) if p >= 0}
+    size = {int(p): int(n) for p, n in zip(people, sizes) if p >= 0}
     sums = np.add.reduceat(x[order].astype(np.float64), starts, axis=0)
-    centroids = (sums / np.bincount(inverse, minlength=len(ids))[:, None]).astype(np.float32)
-    column = {int(p): i for i, p in enumerate(ids)}
-    named = [int(p) for p in ids if p >= 0 and names.get(int(p))]
+    centroids = (sums / sizes[:, None]).astype(np.float32)
+    column = {int(p): i for i, p in enumerate(people) if p >= 0}
+
+    def ask(kind: str, face_id: int, text: str, **fields) -> Question:
+        f = atlas.faces.get(face_id)
+        return Question(kind, face_id, text, image=f.image_path, bbox=tuple(f.bbox.to_list()), **fields)
+
+    pending = [(int(p), n, c) for p, n, c, _ in atlas.people.proposals() if int(p) in cover]
+    candidates = [p for p in column if p not in skipped_people and not names.get(p)]
     cannot = _cannot(atlas)
-    asked = {q.person_id for q in out}
-    todo = [p for p in by_person if p in column and not names.get(p) and p not in skipped_people and p not in asked]
+    named = [p for p in column if names.get(p)]
     guesses: dict[int, tuple[int, float]] = {}
+    proposed = {p for p, _, _ in pending}
+    todo = [p for p in candidates if p not in proposed]
     if named and todo:
         k = min(16, len(named))
         dist, idx = search(build_faiss(centroids[[column[p] for p in named]]), centroids[[column[p] for p in todo]], k)
         for pid, drow, irow in zip(todo, dist, idx):
-            forbidden = cannot[_cover(by_person[pid]).id]
+            forbidden = cannot[cover[pid]]
             for d, j in zip(drow, irow):
                 if j >= 0 and named[int(j)] not in forbidden:
                     guesses[pid] = (named[int(j)], float(d))
                     break
-    for pid in todo:
-        members, size = by_person[pid], len(by_person[pid])
+    # the most valuable questions first; faces (and their records) only for those that may be shown
+    values = [(1e9 + c, p) for p, _, c in pending if p not in skipped_people]
+    values += [(float(size[p]), p) for p in todo]
+    values.sort(key=lambda v: (-v[0], cover[v[1]]))
+    for value, pid in values[:limit]:
+        if value >= 1e9:
+            name = next(n for p, n, _ in pending if p == pid)
+            out.append(
+                ask(
+                    "name",
+                    cover[pid],
+                    f"Is this {name}?",
+                    person_id=pid,
+                    faces=size[pid],
+                    suggested_person=pid,
+                    suggested_name=name,
+                    confidence=round(value - 1e9, 4),
+                    value=value,
+                )
+            )
+            continue
         guess, dist = guesses.get(pid, (None, np.inf))
         if guess is not None and dist <= confirm_distance:
             sim = round(default_space().similarity(dist), 4)
             out.append(
-                _ask(
+                ask(
                     "confirm",
-                    _cover(members),
+                    cover[pid],
                     f"Is this {names[guess]}?",
                     person_id=pid,
-                    faces=size,
+                    faces=size[pid],
                     suggested_person=guess,
                     suggested_name=names[guess],
                     confidence=sim,
-                    value=float(size),
+                    value=value,
                 )
             )
         else:
-            out.append(_ask("who", _cover(members), "Who is this?", person_id=pid, faces=size, value=float(size)))
-    loose = np.nonzero((person_of < 0) & np.array([f.id not in skipped_faces for f in faces]))[0]
+            out.append(ask("who", cover[pid], "Who is this?", person_id=pid, faces=size[pid], value=value))
+    loose = np.nonzero((person_of < 0) & ~np.isin(ids, list(skipped_faces)))[0]
+    if len(loose) > LOOSE_CONSIDERED:  # the best-quality ones: poor faces are the hardest to answer
+        loose = loose[np.argsort(-np.nan_to_num(quality[loose], nan=1.0), kind="stable")[:LOOSE_CONSIDERED]]
     if len(loose):
-        labels = np.where(shown, person_of, -1)
         threshold = default_space().threshold
         dist, idx = search(build_faiss(x[loose]), x[loose], min(50, len(loose)))
         neighbours = ((dist <= threshold) & (idx >= 0)).sum(axis=1) - 1
-        # a face's value is at most 1 + its look-alikes: only the most promising are scored
+        # a face's value is at most 1 + its look-alikes: only the most promising are scored, against
+        # the people's centroids (a ranking, not a decision)
         top = np.argsort(-neighbours, kind="stable")[: max(LOOSE_SCORED, limit)]
         loose, neighbours = loose[top], neighbours[top]
-        best, conf = scores(x, labels, loose, threshold, exact=False, flat=True)
+        keys = [p for p in column]
+        stack = np.concatenate([centroids[[column[p] for p in keys]], x[loose]]) if keys else x[loose]
+        lab = np.concatenate([np.array(keys, dtype=np.int64), np.full(len(loose), -1)])
+        best, conf = scores(stack, lab, np.arange(len(keys), len(stack)), threshold, exact=False, flat=True)
         for row, b, c, n in zip(loose, best, conf, neighbours):
-            f = faces[int(row)]
-            guess = int(b) if b >= 0 and c >= 0.05 and int(b) not in cannot[f.id] else None
+            face_id = int(ids[row])
+            guess = int(b) if b >= 0 and c >= 0.05 and int(b) not in cannot[face_id] else None
             gname = names.get(guess) if guess is not None else None
+            value = float((1 - c) * (1 + n))
+            if len(out) >= limit and value <= out[-1].value:
+                continue
             out.append(
-                _ask(
+                ask(
                     "face",
-                    f,
+                    face_id,
                     f"Is this {gname}?" if gname else "Who is this?",
                     suggested_person=guess,
                     suggested_name=gname,
                     confidence=round(float(c), 4),
-                    value=float((1 - c) * (1 + n)),
+                    value=value,
                 )
             )
+            out.sort(key=lambda q: (-q.value, q.face_id))
+            out = out[:limit]
     out.sort(key=lambda q: (-q.value, q.face_id))
     return out[:limit]
 
