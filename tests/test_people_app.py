@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -16,57 +15,14 @@ from typer.testing import CliRunner
 from faceatlas.cli.app import app as cli
 from faceatlas.people import corrections, labeling
 from faceatlas.store import Atlas
+from people_fixtures import make_people_atlas
 
 runner = CliRunner()
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return (v / np.linalg.norm(v)).astype(np.float32)
-
-
-def _add_face(atlas: Atlas, path: str, vec: np.ndarray, quality: float = 0.9) -> int:
-    image = atlas.images.upsert(path, size=1, mtime_ns=1, sha256=None, status="done")
-    cur = atlas.conn.execute(
-        "INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, quality, embedding, model) "
-        "VALUES (?, 10, 10, 60, 60, 0.99, '[]', ?, ?, 'test')",
-        (image, quality, np.asarray(vec, dtype=np.float32).tobytes()),
-    )
-    return int(cur.lastrowid)
-
-
-def _near(rng, centre: np.ndarray, dist: float) -> np.ndarray:
-    """A vector at euclidean distance ``dist`` from ``centre`` (in a random direction)."""
-    d = rng.normal(size=centre.shape)
-    return (centre + dist * d / np.linalg.norm(d)).astype(np.float32)
-
-
 @pytest.fixture()
 def world(tmp_path):
-    """Three identities A, B, C (centres ~1.4 apart). A is split in two groups (A1: 6 faces, A2: 4
-    faces 0.4 from A1's centre), B has 5, C has 3; one loose face near A1, on the side away from A2.
-    People are made by hand (as clustering would), all automatic."""
-    rng = np.random.default_rng(3)
-    centres = {k: _unit(rng.normal(size=128)) for k in "ABC"}
-    away = _near(rng, np.zeros(128, dtype=np.float32), 1.0)  # a unit direction
-    a2_centre = centres["A"] + 0.4 * away
-    db = tmp_path / "atlas.sqlite3"
-    people: dict[str, int] = {}
-    faces: dict[str, list[int]] = {}
-    with Atlas(db) as atlas, atlas.transaction():
-        for key, centre, n in (
-            ("A1", centres["A"], 6),
-            ("A2", a2_centre, 4),
-            ("B", centres["B"], 5),
-            ("C", centres["C"], 3),
-        ):
-            people[key] = atlas.people.create()
-            faces[key] = []
-            for i in range(n):
-                f = _add_face(atlas, f"/photos/{key}_{i}.jpg", _near(rng, centre, 0.2))
-                atlas.people.assign(f, people[key], "auto", 1.0)
-                faces[key].append(f)
-        faces["loose"] = [_add_face(atlas, "/photos/loose.jpg", centres["A"] - 0.25 * away)]
-    return {"db": db, "people": people, "faces": faces}
+    return make_people_atlas(tmp_path / "atlas.sqlite3")
 
 
 def _state(atlas: Atlas) -> tuple:
