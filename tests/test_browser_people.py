@@ -1,6 +1,7 @@
 """The people app's flows in a real headless Chromium (Debian's chromium + chromedriver, Selenium):
-answer a review question and see the whole person named, "Is this X?" → Yes, merge on a person's
-page and undo it from History, the merged person's old URL redirecting, hiding a person.
+answer a review question and see the whole person named, "Is this X?" → Yes, open a photo from a
+face, merge on a person's page and undo it from History, the merged person's old URL redirecting,
+hiding a person.
 Synthetic atlas (no analysis), so the flows take seconds."""
 
 from __future__ import annotations
@@ -73,7 +74,13 @@ def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path):
         yes[0].click()
         _wait(browser, lambda d: all(person_of(f) == a1 for f in w["faces"]["A2"]))
 
-        # 3. merge C into B on B's page (confirmation), then undo it from History
+        # 3. open a face's photo from the person's page: its box, named
+        browser.get(f"{server.url}/people/{a1}")
+        _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "a.open-photo"))).click()
+        box = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, ".photo-view .face-box")))
+        assert "/photos/" in browser.current_url and "Ann" in box.text
+
+        # 4. merge C into B on B's page (confirmation), then undo it from History
         browser.get(f"{server.url}/people/{b}")
         select = Select(_wait(browser, ec.presence_of_element_located((By.ID, "merge-select"))))
         assert select.first_selected_option.get_attribute("value") == ""  # no real person pre-selected
@@ -90,7 +97,7 @@ def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path):
         _wait(browser, lambda d: all(person_of(f) == c for f in w["faces"]["C"]))
         _wait(browser, ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#history-table"), "undone"))
 
-        # 4. hide B: gone from the people page
+        # 5. hide B: gone from the people page
         browser.get(f"{server.url}/people/{b}")
         _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "button.hide-person"))).click()
         _wait(browser, lambda d: "Show again" in d.find_element(By.CSS_SELECTOR, "button.hide-person").text)

@@ -259,3 +259,28 @@ def test_sample_faces_go_to_the_demo_atlas_not_the_users(monkeypatch, tmp_path):
     res = runner.invoke(cli, ["scan", "--json"])
     assert calls == [demo_db_path()] and demo_db_path() != default_db_path(), res.output
     assert not default_db_path().exists()
+
+
+def test_photo_view_and_faces_not_in_a_person(tmp_path):
+    from faceatlas.service import ServiceSettings, create_app
+
+    w = make_people_atlas(tmp_path / "atlas.sqlite3", photos=tmp_path / "photos")
+    face = w["faces"]["A1"][0]
+    with TestClient(create_app(ServiceSettings(db=w["db"], analysis_processes=0))) as client:
+        with Atlas(w["db"]) as atlas:
+            image_id = atlas.faces.get(face).image_id
+            corrections.name_person(atlas, w["people"]["A1"], "Ann")
+        info = client.get(f"/v1/images/{image_id}").json()
+        assert info["faces"][0]["id"] == face and info["faces"][0]["name"] == "Ann"
+        photo = client.get(f"/v1/images/{image_id}/photo.jpg")
+        assert photo.status_code == 200 and photo.content[:2] == b"\xff\xd8"
+        page = client.get(f"/photos/{image_id}")
+        assert page.status_code == 200 and f'id="face-{face}"' in page.text and "Ann" in page.text
+        assert "left: 12.500%" in page.text  # the box (10..60 of an 80 px photo) placed in percent
+        person = client.get(f"/people/{w['people']['A1']}").text
+        assert f"/photos/{image_id}#face-{face}" in person  # every face opens its photo
+        loose = client.get("/faces")
+        assert loose.status_code == 200 and f'data-face-id="{w["faces"]["loose"][0]}"' in loose.text
+        client.post(f"/v1/faces/{w['faces']['loose'][0]}/answer", json={"answer": "skip"})  # "Ignore"
+        assert f'data-face-id="{w["faces"]["loose"][0]}"' not in client.get("/faces").text
+        assert client.get("/v1/images/99999").status_code == 404

@@ -200,6 +200,7 @@ class Question:
     value: float = 0.0
     image: str = ""
     bbox: tuple = ()
+    image_id: int = 0
 
     def to_dict(self) -> dict:
         out = dict(self.__dict__)
@@ -232,7 +233,9 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
 
     def ask(kind: str, face_id: int, text: str, **fields) -> Question:
         f = atlas.faces.get(face_id)
-        return Question(kind, face_id, text, image=f.image_path, bbox=tuple(f.bbox.to_list()), **fields)
+        return Question(
+            kind, face_id, text, image=f.image_path, bbox=tuple(f.bbox.to_list()), image_id=f.image_id, **fields
+        )
 
     pending = [(int(p), n, c) for p, n, c, _ in atlas.people.proposals() if int(p) in cover]
     candidates = [p for p in column if p not in skipped_people and not names.get(p)]

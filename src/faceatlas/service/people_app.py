@@ -156,3 +156,101 @@ def people_page(
     return [
         {"id": p.id, "name": p.name, "face_count": p.face_count, "cover_face": p.cover_face_id} for p in rows
     ], total
+
+
+def _photo_faces(atlas: Atlas, image_id: int, frame_ms: int | None = None) -> list[dict]:
+    names = atlas.people.names()
+    faces = [f for f in atlas.faces.of_image(image_id) if frame_ms is None or f.frame_ms == frame_ms]
+    return [f.to_dict() | {"person_id": f.person_id, "name": names.get(f.person_id), "source": f.source} for f in faces]
+
+
+@router.get("/v1/images/{image_id}", dependencies=[Depends(require_read)], tags=["photos"])
+def image(image_id: int, atlas: AtlasDep) -> dict:
+    """A photo of the atlas with all its faces: boxes (pixels of the photo as displayed), people, names."""
+    row = atlas.images.get(image_id)
+    if row is None:
+        raise StoreError(f"no image with id {image_id}")
+    return {"id": row.id, "path": row.path, "status": row.status, "faces": _photo_faces(atlas, image_id)}
+
+
+@router.get("/v1/images/{image_id}/photo.jpg", dependencies=[Depends(require_read)], tags=["photos"])
+def photo_file(image_id: int, atlas: AtlasDep, max_side: int = 1600, frame_ms: int | None = None) -> Response:
+    """The photo (or the video frame at ``frame_ms``) as displayed, as a JPEG of at most ``max_side`` px."""
+    import io as _io
+
+    from PIL import Image
+
+    from faceatlas.io.images import open_image
+
+    row = atlas.images.get(image_id)
+    if row is None:
+        raise StoreError(f"no image with id {image_id}")
+    if frame_ms is not None:
+        from faceatlas.io.video import read_frame
+
+        img = open_image(read_frame(row.path, frame_ms), name=row.path)
+    else:
+        img = open_image(row.path)
+    pixels, _ = img.reduced(max(64, min(max_side, 4096)))
+    buf = _io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="JPEG", quality=88)
+    return Response(buf.getvalue(), media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get(
+    "/photos/{image_id}", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_read)]
+)
+def photo_page(request: Request, image_id: int, atlas: AtlasDep, frame_ms: int | None = None) -> HTMLResponse:
+    """The photo with every face's box and name, each box linking to its person."""
+    from faceatlas.io.images import open_image
+
+    row = atlas.images.get(image_id)
+    if row is None:
+        raise StoreError(f"no image with id {image_id}")
+    if frame_ms is None:
+        width, height = open_image(row.path).size
+    else:
+        from faceatlas.io.video import read_frame
+
+        width, height = open_image(read_frame(row.path, frame_ms), name=row.path).size
+    faces = _photo_faces(atlas, image_id, frame_ms)
+    for f in faces:
+        x1, y1, x2, y2 = f["bbox"]
+        f["box"] = {
+            "left": 100 * x1 / width,
+            "top": 100 * y1 / height,
+            "w": 100 * (x2 - x1) / width,
+            "h": 100 * (y2 - y1) / height,
+        }
+    src = f"/v1/images/{image_id}/photo.jpg" + (f"?frame_ms={frame_ms}" if frame_ms is not None else "")
+    return templates.TemplateResponse(
+        request,
+        "photo.html",
+        {"title": row.path.rsplit("/", 1)[-1], "image": row, "faces": faces, "src": src, "frame_ms": frame_ms},
+    )
+
+
+@router.get("/faces", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_read)])
+def loose_faces_page(request: Request, atlas: AtlasDep, offset: int = 0, limit: int = 60) -> HTMLResponse:
+    """Faces in no person, best quality first, a page at a time: name one, or ignore it."""
+    skipped, _ = atlas.people.skips()
+    loose = sorted(
+        (f for f in atlas.faces.live() if f.person_id is None and f.id not in skipped),
+        key=lambda f: (-(f.quality or 0), f.id),
+    )
+    limit = max(1, min(limit, 500))
+    page = loose[max(0, offset) : max(0, offset) + limit]
+    names = sorted({n for n in atlas.people.names().values() if n})
+    return templates.TemplateResponse(
+        request,
+        "faces.html",
+        {
+            "title": "Faces not in a person",
+            "faces": page,
+            "total": len(loose),
+            "offset": max(0, offset),
+            "limit": limit,
+            "names": names,
+            "view": "faces",
+        },
+    )
