@@ -284,3 +284,30 @@ def test_photo_view_and_faces_not_in_a_person(tmp_path):
         client.post(f"/v1/faces/{w['faces']['loose'][0]}/answer", json={"answer": "skip"})  # "Ignore"
         assert f'data-face-id="{w["faces"]["loose"][0]}"' not in client.get("/faces").text
         assert client.get("/v1/images/99999").status_code == 404
+
+
+def test_exif_date_taken_is_stored_by_scan_and_shown(tmp_path):
+    from PIL import Image
+
+    from faceatlas.engines import scan
+    from faceatlas.interop.dates import normalise, taken_at
+    from faceatlas.service import ServiceSettings, create_app
+
+    assert normalise("2019:07:04 18:30:05") == "2019-07-04T18:30:05"
+    assert normalise("0000:00:00 00:00:00") is None and normalise(None) is None
+    photo = tmp_path / "album" / "dated.jpg"
+    photo.parent.mkdir()
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2019:07:04 18:30:05"  # DateTimeOriginal
+    exif[0x0132] = "2024:01:01 00:00:00"  # DateTime (a later edit): not the date taken
+    Image.new("RGB", (96, 96), (128, 128, 128)).save(photo, exif=exif)
+    (tmp_path / "album" / "undated.jpg").write_bytes(photo.read_bytes()[:2] + b"")  # broken: no date, no crash
+    assert taken_at(photo) == "2019-07-04T18:30:05" and taken_at(tmp_path / "album" / "undated.jpg") is None
+    db = tmp_path / "atlas.sqlite3"
+    with Atlas(db) as atlas:
+        scan(atlas, [photo.parent])
+        row = atlas.images.get_by_path(str(photo.resolve())) or atlas.images.get_by_path(str(photo))
+        assert atlas.images.taken_at(row.id) == "2019-07-04T18:30:05"
+    with TestClient(create_app(ServiceSettings(db=db, analysis_processes=0))) as client:
+        assert client.get(f"/v1/images/{row.id}").json()["taken_at"] == "2019-07-04T18:30:05"
+        assert "taken 2019-07-04 18:30:05" in client.get(f"/photos/{row.id}").text

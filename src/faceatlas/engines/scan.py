@@ -16,6 +16,7 @@ from pathlib import Path
 
 from faceatlas.engines.plan import WorkItem, make_plan
 from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
+from faceatlas.interop.dates import taken_at
 from faceatlas.people.assign import AssignReport, assign_new_faces
 from faceatlas.pipeline import AnalyzerConfig
 from faceatlas.store import Atlas
@@ -54,6 +55,7 @@ def commit_result(atlas: Atlas, res: WorkResult) -> int:
         if res.error is not None:
             return 0  # faces from an earlier, readable version stay out of sight (status failed)
         atlas.faces.replace_for_image(image_id, res.faces)
+        atlas.images.set_taken_at(image_id, taken_at(res.item.path))
         if res.caption:
             atlas.images.set_caption(image_id, *res.caption)
         return len(res.faces)

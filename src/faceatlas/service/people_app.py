@@ -170,7 +170,13 @@ def image(image_id: int, atlas: AtlasDep) -> dict:
     row = atlas.images.get(image_id)
     if row is None:
         raise StoreError(f"no image with id {image_id}")
-    return {"id": row.id, "path": row.path, "status": row.status, "faces": _photo_faces(atlas, image_id)}
+    return {
+        "id": row.id,
+        "path": row.path,
+        "status": row.status,
+        "taken_at": atlas.images.taken_at(image_id),
+        "faces": _photo_faces(atlas, image_id),
+    }
 
 
 @router.get("/v1/images/{image_id}/photo.jpg", dependencies=[Depends(require_read)], tags=["photos"])
@@ -226,7 +232,14 @@ def photo_page(request: Request, image_id: int, atlas: AtlasDep, frame_ms: int |
     return templates.TemplateResponse(
         request,
         "photo.html",
-        {"title": row.path.rsplit("/", 1)[-1], "image": row, "faces": faces, "src": src, "frame_ms": frame_ms},
+        {
+            "title": row.path.rsplit("/", 1)[-1],
+            "image": row,
+            "faces": faces,
+            "src": src,
+            "frame_ms": frame_ms,
+            "taken_at": atlas.images.taken_at(image_id),
+        },
     )
 
 
