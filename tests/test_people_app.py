@@ -311,3 +311,20 @@ def test_exif_date_taken_is_stored_by_scan_and_shown(tmp_path):
     with TestClient(create_app(ServiceSettings(db=db, analysis_processes=0))) as client:
         assert client.get(f"/v1/images/{row.id}").json()["taken_at"] == "2019-07-04T18:30:05"
         assert "taken 2019-07-04 18:30:05" in client.get(f"/photos/{row.id}").text
+
+
+def test_caption_names_show_their_source_and_undo(world):
+    from faceatlas.service import ServiceSettings, create_app
+
+    a1 = world["people"]["A1"]
+    with Atlas(world["db"]) as atlas:
+        with atlas.transaction():
+            for f in world["faces"]["A1"]:
+                atlas.images.set_caption(atlas.faces.get(f).image_id, "Ann Smith smiles at the camera.", "manifest")
+        labeling.name_from_captions(atlas)
+        assert atlas.people.get(a1).name == "Ann Smith" and atlas.people.name_source(a1) == "captions"
+        assert atlas.actions.list(1)[0].kind == "captions"
+    with TestClient(create_app(ServiceSettings(db=world["db"], analysis_processes=0))) as client:
+        assert "name from photo captions" in client.get(f"/people/{a1}").text
+        assert client.post("/v1/actions/undo").status_code == 200
+        assert client.get(f"/v1/people/{a1}").json()["name"] is None

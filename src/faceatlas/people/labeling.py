@@ -92,7 +92,7 @@ def name_from_captions(atlas: Atlas, threshold: float = APPLY_THRESHOLD) -> list
         if ans.name is not None:
             votes[face.person_id][ans.name] += ans.confidence
     out = []
-    with atlas.transaction():
+    with atlas.transaction(), atlas.actions.record("captions", "names from captions") as action:
         for person, tally in votes.items():
             name, score = max(tally.items(), key=lambda kv: (kv[1], kv[0]))
             confidence = round(score / counts[person], 4)
@@ -105,6 +105,8 @@ def name_from_captions(atlas: Atlas, threshold: float = APPLY_THRESHOLD) -> list
                 continue
             atlas.people.set_proposal(person, name, confidence, counts[person], apply)
             out.append(Proposal(person, name, confidence, counts[person], apply))
+        applied = sum(p.applied for p in out)
+        atlas.actions.set_summary(action, f"named {applied} people from captions ({len(out) - applied} to review)")
     return sorted(out, key=lambda p: -p.confidence)
 
 

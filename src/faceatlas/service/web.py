@@ -60,7 +60,13 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
     return templates.TemplateResponse(
         request,
         "person.html",
-        {"title": person.name or f"Person {person.id}", "person": person, "faces": faces, "others": others},
+        {
+            "title": person.name or f"Person {person.id}",
+            "person": person,
+            "faces": faces,
+            "others": others,
+            "name_source": atlas.people.name_source(person_id),
+        },
     )
 
 
