@@ -248,6 +248,8 @@ def test_rest_review_answer_undo_hide_delete_redirect(client, world):
         assert page.status_code == 200, path
     assert "Is this Ann?" in client.get("/review").text or "Who is this?" in client.get("/review").text
     assert client.post("/v1/faces/999999/answer", json={"name": "X"}).status_code == 404
+    gone = client.get("/people/999999")
+    assert gone.status_code == 404 and "not in the atlas any more" in gone.text  # a page, not raw JSON
 
 
 def test_sample_faces_go_to_the_demo_atlas_not_the_users(monkeypatch, tmp_path):

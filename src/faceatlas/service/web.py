@@ -52,8 +52,10 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
         from faceatlas.service.people_app import merged_into
 
         target = merged_into(atlas, person_id)
-        if target is None:
-            raise
+        if target is None:  # a page, not raw JSON
+            return templates.TemplateResponse(
+                request, "gone.html", {"title": "Not found", "person_id": person_id}, status_code=404
+            )
         return RedirectResponse(f"/people/{target}", status_code=303)
     faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
