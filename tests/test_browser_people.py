@@ -1,7 +1,7 @@
 """The people app's flows in a real headless Chromium (Debian's chromium + chromedriver, Selenium):
 answer a review question and see the whole person named, "Is this X?" → Yes, open a photo from a
 face, merge on a person's page and undo it from History, the merged person's old URL redirecting,
-hiding a person.
+hiding a person, paging through people.
 Synthetic atlas (no analysis), so the flows take seconds."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _wait(browser, condition, timeout: float = 30):
     return WebDriverWait(browser, timeout).until(condition)
 
 
-def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path):
+def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path, monkeypatch):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select
@@ -105,3 +105,13 @@ def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path):
         grid = _wait(browser, ec.presence_of_element_located((By.ID, "people-grid")))
         assert f"/people/{b}" not in grid.get_attribute("innerHTML")
         assert f"/people/{a1}" in grid.get_attribute("innerHTML")
+
+        # 6. paginate the people grid (one person a page here): Next shows the second page
+        from faceatlas.service import web
+
+        monkeypatch.setattr(web, "PAGE_SIZE", 1)
+        browser.get(server.url + "/")
+        _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#people-pager a[rel=next]"))).click()
+        _wait(browser, ec.text_to_be_present_in_element((By.ID, "people-pager"), "page 2 of 2"))
+        grid = browser.find_element(By.ID, "people-grid").get_attribute("innerHTML")
+        assert f"/people/{c}" in grid and f"/people/{a1}" not in grid

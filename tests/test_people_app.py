@@ -330,3 +330,18 @@ def test_caption_names_show_their_source_and_undo(world):
         assert "name from photo captions" in client.get(f"/people/{a1}").text
         assert client.post("/v1/actions/undo").status_code == 200
         assert client.get(f"/v1/people/{a1}").json()["name"] is None
+
+
+def test_people_page_paginates_sorts_and_lists_hidden(world, monkeypatch):
+    from faceatlas.service import ServiceSettings, create_app, web
+
+    monkeypatch.setattr(web, "PAGE_SIZE", 3)
+    with TestClient(create_app(ServiceSettings(db=world["db"], analysis_processes=0))) as client:
+        first, second = client.get("/").text, client.get("/?page=2").text
+        assert first.count('class="card person-card"') == 3 and second.count('class="card person-card"') == 1
+        assert "page 1 of 2" in first and 'rel="next"' in first and 'rel="prev"' in second
+        assert f'href="/people/{world["people"]["C"]}"' in second  # largest first: C (3 faces) is last
+        assert f'href="/people/{world["people"]["C"]}"' in client.get("/?sort=size").text
+        client.post(f"/v1/people/{world['people']['B']}/hide")
+        hidden = client.get("/?view=hidden").text
+        assert hidden.count('class="card person-card"') == 1 and f'href="/people/{world["people"]["B"]}"' in hidden

@@ -20,27 +20,40 @@ templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates"))
 router = APIRouter(include_in_schema=False)
 
 
-def _cards(atlas: Atlas, unnamed_only: bool) -> list[dict]:
-    cards = []
-    for p in atlas.people.all():
-        if unnamed_only and p.name:
-            continue
-        cards.append({"id": p.id, "name": p.name, "count": p.face_count, "cover": p.cover_face_id})
-    return cards
+PAGE_SIZE = 120
 
 
 @router.get("/", response_class=HTMLResponse)
-def people_page(request: Request, view: str = "all", atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
+def people_page(
+    request: Request,
+    view: str = "all",
+    sort: str = "-size",
+    page: int = 1,
+    atlas: Atlas = Depends(get_atlas),
+) -> HTMLResponse:
     if settings_of(request).keys_required:
         try:
             require_read(request)
         except ApiError:
             return templates.TemplateResponse(request, "login.html", {"title": "Sign in"}, status_code=401)
-    cards = _cards(atlas, view == "unnamed")
+    from faceatlas.service.people_app import people_page as one_page
+
+    sort = sort if sort in ("size", "-size", "name", "recent") else "-size"
+    page = max(1, page)
+    rows, total = one_page(
+        atlas,
+        unnamed=view == "unnamed",
+        hidden=view == "hidden",
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        sort=sort,
+    )
+    cards = [{"id": r["id"], "name": r["name"], "count": r["face_count"], "cover": r["cover_face"]} for r in rows]
     counts = atlas.images.counts()
     stats = {"people": len(atlas.people.all()), "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
+    pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort}
     return templates.TemplateResponse(
-        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats}
+        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages}
     )
 
 
