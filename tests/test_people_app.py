@@ -345,3 +345,15 @@ def test_people_page_paginates_sorts_and_lists_hidden(world, monkeypatch):
         client.post(f"/v1/people/{world['people']['B']}/hide")
         hidden = client.get("/?view=hidden").text
         assert hidden.count('class="card person-card"') == 1 and f'href="/people/{world["people"]["B"]}"' in hidden
+
+
+def test_may_be_the_same_person(world):
+    from faceatlas.service import ServiceSettings, create_app
+
+    a1, a2 = world["people"]["A1"], world["people"]["A2"]
+    with TestClient(create_app(ServiceSettings(db=world["db"], analysis_processes=0))) as client:
+        similar = client.get(f"/v1/people/{a1}/similar").json()
+        assert [s["id"] for s in similar] == [a2] and similar[0]["distance"] < 0.5  # B and C are far
+        assert "May be the same person" in client.get(f"/people/{a1}").text
+        client.post(f"/v1/faces/{world['faces']['A2'][0]}/answer", json={"answer": "no", "person_id": a1})
+        assert client.get(f"/v1/people/{a2}/similar").json() == []  # "not this person" rules it out

@@ -267,3 +267,10 @@ def loose_faces_page(request: Request, atlas: AtlasDep, offset: int = 0, limit: 
             "view": "faces",
         },
     )
+
+
+@router.get("/v1/people/{person_id}/similar", dependencies=[Depends(require_read)], tags=["people"])
+def similar(person_id: int, atlas: AtlasDep, limit: int = 6) -> list[dict]:
+    """ "May be the same person": people whose centroid is near this one's, nearest first."""
+    atlas.people.get(person_id)
+    return labeling.similar_people(atlas, person_id, max(1, min(limit, 50)))

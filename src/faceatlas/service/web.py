@@ -70,6 +70,8 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
                 request, "gone.html", {"title": "Not found", "person_id": person_id}, status_code=404
             )
         return RedirectResponse(f"/people/{target}", status_code=303)
+    from faceatlas.people.labeling import similar_people
+
     faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
     return templates.TemplateResponse(
@@ -81,6 +83,7 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
             "faces": faces,
             "others": others,
             "name_source": atlas.people.name_source(person_id),
+            "similar": similar_people(atlas, person_id),
         },
     )
 

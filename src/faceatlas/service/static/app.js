@@ -36,6 +36,12 @@
     if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
     location.reload();
   });
+  document.querySelectorAll("button.merge-similar").forEach((b) => b.addEventListener("click", async () => {
+    if (!confirm(`Merge "${b.dataset.label}" into this person? (History can undo it.)`)) return;
+    const res = await call("POST", `/v1/people/${b.dataset.personId}/merge`, { other: parseInt(b.dataset.other, 10) });
+    if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
+    location.reload();
+  }));
   document.querySelectorAll("button.reject").forEach((b) => b.addEventListener("click", async () => {
     await call("POST", `/v1/faces/${b.dataset.faceId}/reject`);
     b.closest(".face-card").remove(); toast("Removed from this person");
