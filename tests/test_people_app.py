@@ -357,3 +357,22 @@ def test_may_be_the_same_person(world):
         assert "May be the same person" in client.get(f"/people/{a1}").text
         client.post(f"/v1/faces/{world['faces']['A2'][0]}/answer", json={"answer": "no", "person_id": a1})
         assert client.get(f"/v1/people/{a2}/similar").json() == []  # "not this person" rules it out
+
+
+def test_eval_active_on_six_celeba_people():
+    """`faceatlas eval active --set celeba` end to end on a fixed subset: the first six identities of
+    the dev half (139 photos); the review names ≥ 0.9 of their faces within 1.5 answers each."""
+    from faceatlas.eval.devsets import celeba_photos, celeba_root
+
+    if not (celeba_root() / "identities.csv").is_file():
+        pytest.skip(f"celeba_dev not found at {celeba_root()} (set FACEATLAS_DEVSETS); devset tests skipped")
+    from faceatlas.eval.active import review_run
+    from faceatlas.eval.cache import FaceCache
+    from faceatlas.pipeline import FaceAnalyzer
+
+    photos = celeba_photos(half="dev")
+    six = sorted({p.identity for p in photos})[:6]
+    run = review_run([p for p in photos if p.identity in six], FaceCache(FaceAnalyzer()), budget=1.5)
+    assert run.identities == 6 and run.answers == 9
+    assert run.accuracy_at(1.5) >= 0.9 and run.named_wrong <= 3, run.to_dict()
+    assert run.curve == sorted(run.curve)  # each answer names more, never fewer
