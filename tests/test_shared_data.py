@@ -79,7 +79,8 @@ def test_naming_from_captions_benchmark(shared_data, tmp_path):
 
 
 def test_active_questions_need_half_the_answers(shared_data):
-    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_embeddings
+    from faceatlas.eval.active import active_curve, answers_to_reach
+    from faceatlas.eval.naming import labelled_embeddings
 
     x, truth = labelled_embeddings(shared_data)
     curve = active_curve(x, truth, 60, random_runs=5)

@@ -22,3 +22,9 @@ def default_db_path() -> Path:
     """``$FACEATLAS_DB`` if set, else ``atlas.sqlite3`` in the user data dir."""
     env = os.environ.get("FACEATLAS_DB")
     return Path(env) if env else user_data_dir() / "atlas.sqlite3"
+
+
+def demo_db_path() -> Path:
+    """The demo atlas the sample faces go to (``demo.sqlite3`` in the user data dir), never the
+    user's own atlas."""
+    return user_data_dir() / "demo.sqlite3"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import atlas, evaluate, faces, models, naming, serve, video
+from faceatlas.cli import atlas, evaluate, faces, models, naming, people_app, serve, video
 
 app = typer.Typer(
     name="faceatlas",
@@ -35,6 +35,10 @@ for command in (
 for command in (naming.name_from_captions, naming.identify, naming.review, naming.label):
     app.command()(command)
 app.add_typer(naming.captions_app, name="captions")
+for command in people_app.COMMANDS:
+    app.command()(command)
+app.command("delete-person")(people_app.delete_person)
+app.add_typer(people_app.xmp_app, name="xmp")
 app.command()(serve.serve)
 app.add_typer(serve.keys_app, name="keys")
 app.add_typer(models.app, name="models")

@@ -71,7 +71,9 @@ def _print_people(rows: list[dict]) -> None:
 
 
 def scan(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Folders or images; none: the sample faces.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Folders or images; none: the sample faces, into the demo atlas.")
+    ] = None,
     db: DbOpt = None,
     workers: Annotated[int, typer.Option(help="Processes analysing photos (default: all cores).")] = 0,
     engine: Annotated[str, typer.Option(help="local | ray")] = "local",
@@ -90,6 +92,10 @@ def scan(
     from faceatlas.samples import sample_images
 
     roots = list(paths) if paths else ([] if reembed else sample_images())
+    if not paths and not reembed and db is None:  # the sample faces go to the demo atlas, never the user's own
+        from faceatlas.paths import demo_db_path
+
+        db = demo_db_path()
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         _fail(FaceAtlasError(f"no such file or folder: {', '.join(missing)}"), as_json)
@@ -313,8 +319,18 @@ def merge(keep: int, other: int, db: DbOpt = None, as_json: JsonOpt = False) -> 
     """Merge person OTHER into person KEEP."""
     from faceatlas.people.corrections import merge_people
 
-    _change(db, merge_people, keep, other, as_json=as_json)
-    _done(as_json, {"kept": keep, "merged": other}, f"merged person {other} into {keep}")
+    overridden = _change(db, merge_people, keep, other, as_json=as_json)
+    _done(
+        as_json,
+        {"kept": keep, "merged": other, "overridden": overridden},
+        f"merged person {other} into {keep}",
+    )
+    if overridden and not as_json:
+        out_console.print(
+            f"[yellow]warning[/yellow] this overrode your 'not this person' for faces {overridden} "
+            "(take it back: faceatlas undo)",
+            highlight=False,
+        )
 
 
 def move(face_id: int, person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:

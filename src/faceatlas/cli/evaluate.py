@@ -257,14 +257,41 @@ def naming(
 
 @app.command("active")
 def active(
-    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
-    steps: Annotated[int, typer.Option(help="Answers to simulate.")] = 60,
-    target: Annotated[float, typer.Option(help="Accuracy to reach.")] = 0.95,
-    runs: Annotated[int, typer.Option(help="Random-question runs to average.")] = 10,
+    data_root: Annotated[Path, typer.Argument(help="The shared data folder, or the devsets folder with --set celeba.")],
+    dataset: Annotated[
+        str, typer.Option("--set", help="shared (face-level curve) | celeba (the people review, simulated)")
+    ] = "shared",
+    half: Annotated[str, typer.Option(help="celeba_dev half: dev (choosing) | test (reporting).")] = "dev",
+    budget: Annotated[float, typer.Option(help="--set celeba: answers per true identity.")] = 1.5,
+    order: Annotated[str, typer.Option(help="--set celeba: review (faceatlas's order) | random.")] = "review",
+    steps: Annotated[int, typer.Option(help="--set shared: answers to simulate.")] = 60,
+    target: Annotated[float, typer.Option(help="--set shared: accuracy to reach.")] = 0.95,
+    runs: Annotated[int, typer.Option(help="--set shared: random-question runs to average.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Identification accuracy after N answers: faceatlas's questions vs random questions."""
-    from faceatlas.eval.naming import active_curve, answers_to_reach, labelled_embeddings
+    """Naming by answering questions. --set celeba: a simulated user answers the people review
+    (the page's and REST's own functions) BUDGET times per identity; faces named right after each
+    answer (faces come from the evaluation cache). --set shared: face-level identification accuracy
+    after N answers, faceatlas's questions vs random questions."""
+    if dataset == "celeba":
+        from faceatlas.eval.active import review_run
+        from faceatlas.eval.cache import FaceCache
+        from faceatlas.eval.devsets import celeba_photos
+        from faceatlas.pipeline import FaceAnalyzer
+
+        photos = celeba_photos(data_root, half)
+        run = review_run(photos, FaceCache(FaceAnalyzer()), budget=budget, order=order)
+        report = run.to_dict() | {"set": "celeba_dev", "half": half, "order": order}
+        if as_json:
+            emit_json(report)
+        else:
+            for k, v in report.items():
+                out_console.print(f"{k:>36}: {v}")
+        return
+    if dataset != "shared":
+        raise typer.BadParameter("--set must be shared or celeba")
+    from faceatlas.eval.active import active_curve, answers_to_reach
+    from faceatlas.eval.naming import labelled_embeddings
 
     x, truth = labelled_embeddings(data_root)
     curve = active_curve(x, truth, steps, runs)

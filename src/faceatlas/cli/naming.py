@@ -88,20 +88,15 @@ def review(
         emit_json(items)
         return
     for it in items:
+        size = f"{it['faces']} faces" if it.get("faces", 1) > 1 else "1 face"
         if it["kind"] == "name":
-            out_console.print(
-                f"is person {it['person_id']} {it['proposed_name']!r}? (confidence {it['confidence']:.2f}) "
-                f"→ faceatlas name {it['person_id']} NAME"
-            )
+            hint = f"faceatlas name {it['person_id']} NAME"
+        elif it.get("suggested_person"):
+            hint = f"faceatlas answer {it['face_id']} NAME | --no {it['suggested_person']} | --skip"
         else:
-            guess = it["suggested_name"] or (
-                f"person {it['suggested_person']}" if it["suggested_person"] else "nobody yet"
-            )
-            out_console.print(
-                f"who is face {it['face_id']} in {it['image']}? best guess {guess} ({it['confidence']:.2f}) "
-                f"→ faceatlas label {it['face_id']} NAME",
-                highlight=False,
-            )
+            hint = f"faceatlas answer {it['face_id']} NAME | --skip"
+        where = f"person {it['person_id']}" if it.get("person_id") else f"face {it['face_id']} in {it['image']}"
+        out_console.print(f"{it['text']} ({where}, {size}) → {hint}", highlight=False)
 
 
 def label(face_id: int, name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt = None) -> None:

@@ -7,9 +7,7 @@ photo: half other people of the set, half names never seen). Faces are found and
 detector → embeddings, caption → name extractor → naming. Accuracy = correctly named faces / faces
 (the largest face of each tile is that tile's person; other faces are not counted).
 
-Active identification (``active_curve``): start with no labels; each step asks an oracle the name
-of one face, then identifies everyone self-paced; accuracy over all faces after each answer, for
-faceatlas's question order and for random questions (mean of several seeds).
+Active identification lives in :mod:`faceatlas.eval.active`.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from faceatlas.people.identify import identify, question_order
 from faceatlas.people.names import extract_names
 from faceatlas.people.naming import name_faces
 from faceatlas.pipeline import FaceAnalyzer
@@ -237,38 +234,3 @@ def naming_accuracy(items: list[NewsPhoto], names: dict[str, str], analyzer: Fac
         extracted = sum(len(set(c) & {names[p] for p in it.people}) for c, it in zip(cand, items))
         report[f"names_extracted_{d}"] = round(extracted / report["people_in_photos"], 4)
     return report
-
-
-def active_curve(x: np.ndarray, truth: np.ndarray, steps: int, random_runs: int = 10, seed: int = 0) -> dict:
-    """Accuracy after each answer for faceatlas's questions and for random questions."""
-
-    def accuracy(labels: np.ndarray) -> float:
-        pred, _ = identify(x, labels)
-        return float((pred == truth).mean())
-
-    labels = np.full(len(x), -1)
-    active = []
-    for _ in range(steps):
-        ask = question_order(x, labels)
-        if len(ask) == 0:
-            break
-        labels[ask[0]] = truth[ask[0]]
-        active.append(accuracy(labels))
-    rng = np.random.default_rng(seed)
-    randoms = []
-    for _ in range(random_runs):
-        labels = np.full(len(x), -1)
-        curve = []
-        for f in rng.permutation(len(x))[:steps]:
-            labels[f] = truth[f]
-            curve.append(accuracy(labels))
-        randoms.append(curve)
-    rand = np.mean(np.array(randoms), axis=0).tolist()
-    return {"active": active, "random": rand}
-
-
-def answers_to_reach(curve: list[float], target: float) -> int | None:
-    for i, acc in enumerate(curve, start=1):
-        if acc >= target:
-            return i
-    return None

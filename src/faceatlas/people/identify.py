@@ -16,23 +16,33 @@ from __future__ import annotations
 import numpy as np
 
 from faceatlas.identity.space import IdentitySpace, default_space
-from faceatlas.index.knn import build_faiss, knn, search
+from faceatlas.index.knn import EXACT_LIMIT, build_faiss, knn, search
 
 
-def _scores(
-    x: np.ndarray, labels: np.ndarray, open_: np.ndarray, threshold: float, k: int = 32
+def scores(
+    x: np.ndarray,
+    labels: np.ndarray,
+    open_: np.ndarray,
+    threshold: float,
+    k: int = 32,
+    exact: bool = True,
+    flat: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(best label, confidence) of the faces ``open_`` given the currently labelled ones.
+    """(best label, confidence) of the faces ``open_`` given the currently labelled ones
+    (``labels``: a person id per face, -1 unlabelled).
 
     d1 and d2 (nearest labelled face of the best person, of any other person) come from FAISS: the
-    ``k`` nearest labelled faces, and for faces whose k nearest are all one person's, one more search
-    that leaves that person out. Memory stays linear in the number of faces."""
+    ``k`` nearest labelled faces, and for faces whose k nearest are all one person's, one wider search
+    (more neighbours than that person has faces; a search that leaves the person out when it is too
+    large). ``exact=False`` skips that search and takes the k-th distance for d2 (a lower bound, so
+    the confidence is never overstated): for ranking questions. ``flat``: an exact index over the
+    labelled faces whatever their number (no IVF training), for a few queries. Memory stays linear."""
     known = np.nonzero(labels >= 0)[0]
     n = len(open_)
     if len(known) == 0 or n == 0:
         return np.full(n, -1), np.zeros(n)
     known_labels = labels[known]
-    index = build_faiss(x[known])
+    index = build_faiss(x[known], exact_limit=len(known) if flat else EXACT_LIMIT)
     dist, idx = search(index, x[open_], k)
     found = idx >= 0
     lab = np.where(found, known_labels[np.clip(idx, 0, None)], -1)
@@ -40,9 +50,22 @@ def _scores(
     other = found & (lab != best[:, None])
     d2 = np.where(other.any(axis=1), dist[np.arange(n), other.argmax(axis=1)], np.inf)
     alone = ~other.any(axis=1) & (found.sum(axis=1) == min(k, len(known)))  # k neighbours, one person
-    for person in np.unique(best[alone]):
-        rows = np.nonzero(alone & (best == person))[0]
-        d2[rows] = search(index, x[open_[rows]], 1, exclude=np.nonzero(known_labels == person)[0])[0][:, 0]
+    if not exact:  # the k-th distance bounds d2 from below: confidence is never overstated
+        d2[alone] = dist[alone, -1]
+    elif alone.any():
+        # one wider search: with k2 > the size of the row's best person, another person's face is
+        # among the k2 nearest (when there is one); rows still alone (huge people) search without them
+        rows = np.nonzero(alone)[0]
+        sizes = np.bincount(known_labels - known_labels.min())[best[rows] - known_labels.min()]
+        k2 = int(min(len(known), sizes.max() + 1, 4096))
+        dist2, idx2 = search(index, x[open_[rows]], k2)
+        other2 = (idx2 >= 0) & (known_labels[np.clip(idx2, 0, None)] != best[rows][:, None])
+        found2 = other2.any(axis=1)
+        d2[rows[found2]] = dist2[found2, other2[found2].argmax(axis=1)]
+        rest = rows[~found2 & (sizes < len(known))]
+        for person in np.unique(best[rest]):
+            sub = rest[best[rest] == person]
+            d2[sub] = search(index, x[open_[sub]], 1, exclude=np.nonzero(known_labels == person)[0])[0][:, 0]
     s1, s2 = (1.0 / (1.0 + np.exp(np.clip((d - threshold) / 0.05, -60, 60))) for d in (d1, d2))
     return best, s1 * (1 - s2)
 
@@ -63,14 +86,14 @@ def identify(
     conf = np.where(work >= 0, 1.0, 0.0)
     for _ in range(rounds):
         open_ = np.nonzero(work < 0)[0]
-        best, c = _scores(x, work, open_, threshold)
+        best, c = scores(x, work, open_, threshold)
         new = c >= accept
         if not new.any():
             break
         work[open_[new]] = best[new]
         conf[open_[new]] = c[new]
     rest = np.nonzero(work < 0)[0]
-    best, c = _scores(x, work, rest, threshold)
+    best, c = scores(x, work, rest, threshold)
     work[rest] = np.where(c >= 0.5, best, -1)
     conf[rest] = c
     return work, conf

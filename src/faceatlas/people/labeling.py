@@ -1,7 +1,16 @@
-"""Names in the atlas: from captions, from a few user labels, and the review queue of questions.
+"""Names in the atlas: from captions, from a few user labels, and the review of people.
+
+The review asks once per uncertain person ("Who is this?", or "Is this X?" when the person's centroid
+is near a named person's) and once per face that is in no person; the question that would name the
+most faces comes first. An answer names the whole person the face is in (asking first when that
+person holds faces the user placed there), and identification then runs around the faces the
+answer changed (:func:`identify_around`), so the next question already reflects it. The page, REST
+(``GET /v1/review`` → ``POST /v1/faces/N/label`` / ``answer``), the CLI and ``faceatlas eval active``
+all go through :func:`review_queue` and :func:`answer` / :func:`answer_no` / :func:`skip`.
 
 Every user answer goes through :mod:`faceatlas.people.corrections`, so it is stored as a
-constraint and beats anything automatic; automatic names never overwrite a name the user gave.
+constraint, logged as an undoable action, and beats anything automatic; automatic names never
+overwrite a name the user gave.
 """
 
 from __future__ import annotations
@@ -12,14 +21,25 @@ from pathlib import Path
 
 import numpy as np
 
+from faceatlas.errors import StoreError
+from faceatlas.identity.space import default_space
+from faceatlas.index.knn import build_faiss, search
 from faceatlas.io.captions import read_manifest
-from faceatlas.people.corrections import clean_name, move_face
-from faceatlas.people.identify import identify, question_order
+from faceatlas.people import corrections
+from faceatlas.people.identify import identify, scores
 from faceatlas.people.names import extract_names
 from faceatlas.people.naming import name_faces
 from faceatlas.store import Atlas
 
 APPLY_THRESHOLD = 0.7
+# "Is this X?" rather than "Who is this?" when the person's centroid is this near a named person's
+CONFIRM_DISTANCE = 0.5
+# identification after an answer: a face joins a person automatically from this confidence
+ACCEPT = 0.5
+# the review scores at most this many faces that are in no person (those with most look-alikes)
+LOOSE_SCORED = 500
+# ... among at most this many (the best-quality ones)
+LOOSE_CONSIDERED = 5000
 
 
 @dataclass(frozen=True)
@@ -72,7 +92,7 @@ def name_from_captions(atlas: Atlas, threshold: float = APPLY_THRESHOLD) -> list
         if ans.name is not None:
             votes[face.person_id][ans.name] += ans.confidence
     out = []
-    with atlas.transaction():
+    with atlas.transaction(), atlas.actions.record("captions", "names from captions") as action:
         for person, tally in votes.items():
             name, score = max(tally.items(), key=lambda kv: (kv[1], kv[0]))
             confidence = round(score / counts[person], 4)
@@ -85,6 +105,8 @@ def name_from_captions(atlas: Atlas, threshold: float = APPLY_THRESHOLD) -> list
                 continue
             atlas.people.set_proposal(person, name, confidence, counts[person], apply)
             out.append(Proposal(person, name, confidence, counts[person], apply))
+        applied = sum(p.applied for p in out)
+        atlas.actions.set_summary(action, f"named {applied} people from captions ({len(out) - applied} to review)")
     return sorted(out, key=lambda p: -p.confidence)
 
 
@@ -94,6 +116,14 @@ def _labels(atlas: Atlas):
     return faces, labels
 
 
+def _cannot(atlas: Atlas) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for c in atlas.people.constraints():
+        if c.kind == "cannot":
+            out[c.face_id].add(c.person_id)
+    return out
+
+
 def identify_people(atlas: Atlas, accept: float = 0.9) -> dict:
     """Few labels → everyone: faces the user confirmed label the rest, self-paced; a face goes to a
     person automatically only with confidence ≥ ``accept`` and when no "not this person" forbids it."""
@@ -101,10 +131,7 @@ def identify_people(atlas: Atlas, accept: float = 0.9) -> dict:
     if not len(faces) or (labels < 0).all():
         return {"labelled": int((labels >= 0).sum()), "assigned": 0}
     predicted, conf = identify(np.stack([f.embedding for f in faces]), labels, accept=accept)
-    cannot = defaultdict(set)
-    for c in atlas.people.constraints():
-        if c.kind == "cannot":
-            cannot[c.face_id].add(c.person_id)
+    cannot = _cannot(atlas)
     assigned = 0
     with atlas.transaction():
         for f, label, c in zip(faces, predicted, conf):
@@ -116,45 +143,365 @@ def identify_people(atlas: Atlas, accept: float = 0.9) -> dict:
     return {"labelled": int((labels >= 0).sum()), "assigned": assigned}
 
 
-def review_queue(atlas: Atlas, limit: int = 20) -> list[dict]:
-    """The questions worth asking, most useful first: name proposals that were not applied, then
-    faces whose answer would settle the most (uncertain, with many unlabelled look-alikes)."""
-    names = atlas.people.names()
-    items: list[dict] = [
-        {"kind": "name", "person_id": pid, "proposed_name": name, "confidence": conf, "faces": n}
-        for pid, name, conf, n in atlas.people.proposals()
-    ]
-    faces, labels = _labels(atlas)
-    if faces:
-        x = np.stack([f.embedding for f in faces])
-        predicted, conf = identify(x, labels)
-        order = question_order(x, labels, confidence=conf)
-        for i in order[: max(0, limit - len(items))]:
-            f = faces[int(i)]
-            guess = int(predicted[i]) if predicted[i] >= 0 else f.person_id
-            items.append(
-                {
-                    "kind": "face",
-                    "face_id": f.id,
-                    "image": f.image_path,
-                    "bbox": f.bbox.to_list(),
-                    "suggested_person": guess,
-                    "suggested_name": names.get(guess) if guess is not None else None,
-                    "confidence": round(float(conf[i]), 4),
-                }
-            )
-    return items[:limit]
-
-
-def answer(atlas: Atlas, face_id: int, name: str) -> int:
-    """The user says face ``face_id`` is ``name``: it joins the person of that name (created if new),
-    as a confirmed assignment. Returns the person id. A blank name is refused."""
-    name = clean_name(name)
+def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k: int = 64, rounds: int = 10) -> int:
+    """Incremental identification after an answer: only faces in no person near the ones that
+    changed (``face_ids``) are scored, against every face placed in a shown person (so a face near a
+    named person but nearer an unnamed one stays out); those that clear ``accept`` join that person
+    (automatic, within the user's "not this person"), and their own neighbours are scored in the
+    next round (self-paced). Returns the faces assigned. Work grows with the neighbourhood touched,
+    not with the atlas (beyond reading its vectors)."""
+    ids, person_of, _, _, x = atlas.faces.matrix()
+    if not len(ids) or not face_ids:
+        return 0
+    states = atlas.people.states()
+    row_of = {int(f): i for i, f in enumerate(ids)}
+    loose = person_of < 0
+    work = np.array([p if p >= 0 and states.get(int(p)) == "shown" else -1 for p in person_of])
+    if (work < 0).all():
+        return 0
+    cannot = _cannot(atlas)
+    threshold = default_space().threshold
+    index = build_faiss(x, exact_limit=len(x))  # exact: a copy of the vectors, no training; few queries
+    frontier = np.array(sorted(row_of[f] for f in face_ids if f in row_of), dtype=np.int64)
+    assigned = 0
     with atlas.transaction():
-        person = atlas.people.by_name(name)
-        if person is None:
-            person = atlas.people.create(name)
-            atlas.people.rename(person, name, source="user")
-        move_face(atlas, face_id, person)
-        atlas.people.clear_proposal(person)
-    return person
+        for _ in range(rounds):
+            if len(frontier) == 0:
+                break
+            dist, idx = search(index, x[frontier], min(k, len(x)))
+            near = np.unique(idx[(idx >= 0) & (dist <= threshold)])
+            near = near[(work[near] < 0) & loose[near]]
+            if len(near) == 0:
+                break
+            best, conf = scores(x, work, near, threshold, flat=True)
+            fresh = []
+            for row, label, c in zip(near, best, conf):
+                face_id = int(ids[row])
+                if label < 0 or c < accept or int(label) in cannot[face_id]:
+                    continue
+                work[row] = label
+                fresh.append(int(row))
+                atlas.people.assign(face_id, int(label), "auto", round(float(c), 4))
+                assigned += 1
+            frontier = np.array(fresh, dtype=np.int64)
+    return assigned
+
+
+@dataclass(frozen=True)
+class Question:
+    """One review question. ``face_id`` is the face to show and to answer through."""
+
+    kind: str  # "name" (a caption's proposal), "who" / "confirm" (a person), "face" (a face in no person)
+    face_id: int
+    text: str
+    person_id: int | None = None
+    faces: int = 1  # faces the answer names
+    suggested_person: int | None = None
+    suggested_name: str | None = None
+    confidence: float = 0.0
+    value: float = 0.0
+    image: str = ""
+    bbox: tuple = ()
+    image_id: int = 0
+
+    def to_dict(self) -> dict:
+        out = dict(self.__dict__)
+        out["bbox"] = list(self.bbox)
+        return out
+
+
+def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_DISTANCE) -> list[Question]:
+    """The questions worth asking, most useful first: caption proposals to confirm, then one per
+    unnamed person (valued by its size: what the answer names) and one per face in no person
+    (valued by its uncertainty and its unassigned look-alikes). Skipped ones and hidden people are
+    left out. An unnamed person whose centroid is within ``confirm_distance`` of a named person's
+    (that no "not this person" rules out) is asked "Is this X?", others "Who is this?"."""
+    names, states = atlas.people.names(), atlas.people.states()
+    skipped_faces, skipped_people = atlas.people.skips()
+    ids, person_of, _, quality, x = atlas.faces.matrix()
+    out: list[Question] = []
+    if not len(ids):
+        return out
+    shown = np.array([p >= 0 and states.get(int(p)) == "shown" for p in person_of])
+    labels = np.where(shown, person_of, -1)
+    people, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
+    starts = np.searchsorted(inverse[order], np.arange(len(people)))
+    cover = {int(p): int(ids[order[st]]) for p, st in zip(people, starts) if p >= 0}
+    size = {int(p): int(n) for p, n in zip(people, sizes) if p >= 0}
+    sums = np.add.reduceat(x[order].astype(np.float64), starts, axis=0)
+    centroids = (sums / sizes[:, None]).astype(np.float32)
+    column = {int(p): i for i, p in enumerate(people) if p >= 0}
+
+    def ask(kind: str, face_id: int, text: str, **fields) -> Question:
+        f = atlas.faces.get(face_id)
+        return Question(
+            kind, face_id, text, image=f.image_path, bbox=tuple(f.bbox.to_list()), image_id=f.image_id, **fields
+        )
+
+    pending = [(int(p), n, c) for p, n, c, _ in atlas.people.proposals() if int(p) in cover]
+    candidates = [p for p in column if p not in skipped_people and not names.get(p)]
+    cannot = _cannot(atlas)
+    named = [p for p in column if names.get(p)]
+    guesses: dict[int, tuple[int, float]] = {}
+    proposed = {p for p, _, _ in pending}
+    todo = [p for p in candidates if p not in proposed]
+    if named and todo:
+        k = min(16, len(named))
+        dist, idx = search(build_faiss(centroids[[column[p] for p in named]]), centroids[[column[p] for p in todo]], k)
+        for pid, drow, irow in zip(todo, dist, idx):
+            forbidden = cannot[cover[pid]]
+            for d, j in zip(drow, irow):
+                if j >= 0 and named[int(j)] not in forbidden:
+                    guesses[pid] = (named[int(j)], float(d))
+                    break
+    # the most valuable questions first; faces (and their records) only for those that may be shown
+    values = [(1e9 + c, p) for p, _, c in pending if p not in skipped_people]
+    values += [(float(size[p]), p) for p in todo]
+    values.sort(key=lambda v: (-v[0], cover[v[1]]))
+    for value, pid in values[:limit]:
+        if value >= 1e9:
+            name = next(n for p, n, _ in pending if p == pid)
+            out.append(
+                ask(
+                    "name",
+                    cover[pid],
+                    f"Is this {name}?",
+                    person_id=pid,
+                    faces=size[pid],
+                    suggested_person=pid,
+                    suggested_name=name,
+                    confidence=round(value - 1e9, 4),
+                    value=value,
+                )
+            )
+            continue
+        guess, dist = guesses.get(pid, (None, np.inf))
+        if guess is not None and dist <= confirm_distance:
+            sim = round(default_space().similarity(dist), 4)
+            out.append(
+                ask(
+                    "confirm",
+                    cover[pid],
+                    f"Is this {names[guess]}?",
+                    person_id=pid,
+                    faces=size[pid],
+                    suggested_person=guess,
+                    suggested_name=names[guess],
+                    confidence=sim,
+                    value=value,
+                )
+            )
+        else:
+            out.append(ask("who", cover[pid], "Who is this?", person_id=pid, faces=size[pid], value=value))
+    loose = np.nonzero((person_of < 0) & ~np.isin(ids, list(skipped_faces)))[0]
+    if len(loose) > LOOSE_CONSIDERED:  # the best-quality ones: poor faces are the hardest to answer
+        loose = loose[np.argsort(-np.nan_to_num(quality[loose], nan=1.0), kind="stable")[:LOOSE_CONSIDERED]]
+    if len(loose):
+        threshold = default_space().threshold
+        dist, idx = search(build_faiss(x[loose]), x[loose], min(50, len(loose)))
+        neighbours = ((dist <= threshold) & (idx >= 0)).sum(axis=1) - 1
+        # a face's value is at most 1 + its look-alikes: only the most promising are scored, against
+        # the people's centroids (a ranking, not a decision)
+        top = np.argsort(-neighbours, kind="stable")[: max(LOOSE_SCORED, limit)]
+        loose, neighbours = loose[top], neighbours[top]
+        keys = [p for p in column]
+        stack = np.concatenate([centroids[[column[p] for p in keys]], x[loose]]) if keys else x[loose]
+        lab = np.concatenate([np.array(keys, dtype=np.int64), np.full(len(loose), -1)])
+        best, conf = scores(stack, lab, np.arange(len(keys), len(stack)), threshold, exact=False, flat=True)
+        for row, b, c, n in zip(loose, best, conf, neighbours):
+            face_id = int(ids[row])
+            guess = int(b) if b >= 0 and c >= 0.05 and int(b) not in cannot[face_id] else None
+            gname = names.get(guess) if guess is not None else None
+            value = float((1 - c) * (1 + n))
+            if len(out) >= limit and value <= out[-1].value:
+                continue
+            out.append(
+                ask(
+                    "face",
+                    face_id,
+                    f"Is this {gname}?" if gname else "Who is this?",
+                    suggested_person=guess,
+                    suggested_name=gname,
+                    confidence=round(float(c), 4),
+                    value=value,
+                )
+            )
+            out.sort(key=lambda q: (-q.value, q.face_id))
+            out = out[:limit]
+    out.sort(key=lambda q: (-q.value, q.face_id))
+    return out[:limit]
+
+
+def review_queue(atlas: Atlas, limit: int = 20) -> list[dict]:
+    """:func:`questions` as JSON-ready dicts (what ``GET /v1/review`` and ``faceatlas review`` show).
+    Caption proposals also carry ``proposed_name``."""
+    items = []
+    for q in questions(atlas, limit):
+        d = q.to_dict()
+        if q.kind == "name":
+            d["proposed_name"] = q.suggested_name
+        items.append(d)
+    return items
+
+
+class NeedsConfirmation(StoreError):
+    """The answer would also move faces the user placed: ask, then answer again with a scope."""
+
+    def __init__(self, face_id: int, person_id: int, placed: int) -> None:
+        self.face_id, self.person_id, self.placed = face_id, person_id, placed
+        super().__init__(
+            f"person {person_id} holds {placed} faces you placed there: answer again with scope 'person' "
+            f"(name them all) or 'face' (only face {face_id})"
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    face_id: int
+    person_id: int | None
+    named_faces: int  # faces the person holds after the answer
+    identified: int  # faces identification gave to people afterwards
+    action_id: int | None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _settle(atlas: Atlas, face_id: int, person: int | None, action_id: int | None, accept: float) -> Answer:
+    changed = [f.id for f in atlas.faces.of_person(person)] if person is not None else [face_id]
+    identified = identify_around(atlas, changed, accept)
+    named = len(atlas.faces.of_person(person)) if person is not None else 0
+    return Answer(face_id, person, named, identified, action_id)
+
+
+def answer(atlas: Atlas, face_id: int, name: str, scope: str = "auto", identify_after: bool = True) -> int:
+    """The user says face ``face_id`` is ``name``: returns the person id. Sugar for :func:`answer_name`."""
+    return answer_name(atlas, face_id, name, scope, identify_after).person_id
+
+
+def answer_name(
+    atlas: Atlas,
+    face_id: int,
+    name: str,
+    scope: str = "auto",
+    identify_after: bool = True,
+    accept: float = ACCEPT,
+) -> Answer:
+    """The user says face ``face_id`` is ``name``. The whole person the face is in takes the name
+    (joining the person of that name if there is one) when that person is unnamed or only named by a
+    caption; a person the user named otherwise keeps its name and only the face moves. When the
+    person holds faces the user placed, ``scope`` must say which: "person" or "face" (otherwise
+    :class:`NeedsConfirmation`). Identification then runs around the changed faces."""
+    name = corrections.clean_name(name)
+    if scope not in ("auto", "person", "face"):
+        raise StoreError(f"scope must be 'auto', 'person' or 'face', not {scope!r}")
+    with atlas.transaction():
+        face = atlas.faces.get(face_id)
+        if face is None:
+            raise StoreError(f"no face with id {face_id}")
+        with atlas.actions.record("label", f"face {face_id} is {name!r}", {"face_id": face_id, "name": name}) as act:
+            target = atlas.people.by_name(name)
+            here = face.person_id
+            whole = here is not None and scope != "face"
+            if whole and scope == "auto" and here != target:
+                members = atlas.faces.of_person(here)
+                if atlas.people.names().get(here) and atlas.people.name_source(here) == "user":
+                    whole = False  # a person the user named otherwise: this face is the mistake
+                else:
+                    placed = sum(1 for f in members if f.source == "user" and f.id != face_id)
+                    if placed:
+                        raise NeedsConfirmation(face_id, here, placed)
+            if not whole:
+                if target is None:
+                    target = corrections.new_person_from_face(atlas, face_id, name)
+                else:
+                    corrections.move_face(atlas, face_id, target)
+                person = target
+            elif target is None or target == here:
+                corrections.name_person(atlas, here, name)
+                person = here
+            else:
+                corrections.merge_people(atlas, target, here)
+                person = target
+            atlas.people.clear_proposal(person)
+            if identify_after:
+                return _settle(atlas, face_id, person, act, accept)
+            return Answer(face_id, person, len(atlas.faces.of_person(person)), 0, act)
+
+
+def answer_no(
+    atlas: Atlas, face_id: int, person_id: int, identify_after: bool = True, accept: float = ACCEPT
+) -> Answer:
+    """ "Is this X?" — No: the person the face is in (or the face, when it is in none, or in X
+    itself) is not ``person_id``; a "not this person" is stored for each of its faces."""
+    with atlas.transaction():
+        face = atlas.faces.get(face_id)
+        if face is None:
+            raise StoreError(f"no face with id {face_id}")
+        atlas.people.get(person_id)
+        with atlas.actions.record(
+            "reject", f"face {face_id} is not person {person_id}", {"face_id": face_id, "person_id": person_id}
+        ) as act:
+            pending = {p[0] for p in atlas.people.proposals()}
+            if face.person_id == person_id and person_id in pending:
+                atlas.people.clear_proposal(person_id)  # "Is this <caption's name>?" No: the name is wrong
+                members = []
+            elif face.person_id == person_id:
+                corrections.reject_face(atlas, face_id)
+                members = [face_id]
+            else:
+                members = [f.id for f in atlas.faces.of_person(face.person_id)] if face.person_id else [face_id]
+                for fid in members:
+                    atlas.people.add_constraint("cannot", fid, person_id)
+            identified = identify_around(atlas, members, accept) if identify_after else 0
+            return Answer(face_id, atlas.faces.get(face_id).person_id, 0, identified, act)
+
+
+def skip(atlas: Atlas, face_id: int) -> None:
+    """Skip a question: the person the face is in (or the face) is not asked about again."""
+    with atlas.transaction():
+        face = atlas.faces.get(face_id)
+        if face is None:
+            raise StoreError(f"no face with id {face_id}")
+        with atlas.actions.record("skip", f"skipped the question about face {face_id}"):
+            if face.person_id is not None:
+                atlas.people.add_skip(person_id=face.person_id)
+            else:
+                atlas.people.add_skip(face_id=face_id)
+
+
+def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float = 0.6) -> list[dict]:
+    """ "May be the same person": the shown people whose centroid is nearest ``person_id``'s (within
+    ``max_distance``), nearest first, with their cover face and the verification similarity; people
+    the user said this one's faces are not are left out."""
+    ids, person_of, _, quality, x = atlas.faces.matrix()
+    states, names = atlas.people.states(), atlas.people.names()
+    mine = person_of == person_id
+    if not mine.any():
+        return []
+    centre = x[mine].mean(axis=0)
+    ruled_out = {c.person_id for c in atlas.people.constraints() if c.kind == "cannot" and c.face_id in set(ids[mine])}
+    people, inverse, sizes = np.unique(person_of, return_inverse=True, return_counts=True)
+    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
+    starts = np.searchsorted(inverse[order], np.arange(len(people)))
+    centroids = np.add.reduceat(x[order].astype(np.float64), starts, axis=0) / sizes[:, None]
+    dist = np.linalg.norm(centroids - centre, axis=1)
+    out = []
+    for j in np.argsort(dist):
+        p, d = int(people[j]), float(dist[j])
+        if d > max_distance or len(out) >= k:
+            break
+        if p < 0 or p == person_id or states.get(p) != "shown" or p in ruled_out:
+            continue
+        out.append(
+            {
+                "id": p,
+                "name": names.get(p),
+                "face_count": int(sizes[j]),
+                "cover_face": int(ids[order[starts[j]]]),
+                "distance": round(d, 4),
+                "similarity": round(default_space().similarity(d), 4),
+            }
+        )
+    return sorted(out, key=lambda r: r["distance"])[:k]

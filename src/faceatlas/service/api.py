@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from faceatlas.engines.plan import is_within
@@ -132,29 +132,41 @@ def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
 
 
 @router.get("/people", dependencies=[Depends(require_read)], response_model=list[PersonSummary])
-def people(request: Request, atlas: AtlasDep, unnamed: bool = False) -> list[dict]:
+def people(
+    request: Request,
+    response: Response,
+    atlas: AtlasDep,
+    unnamed: bool = False,
+    limit: int = Query(0, ge=0, le=10_000, description="At most this many (0: all)"),
+    offset: int = Query(0, ge=0),
+    sort: Literal["size", "-size", "name", "recent"] = "-size",
+    hidden: bool = Query(False, description="List the hidden people instead"),
+) -> list[dict]:
     """Everyone, largest first, with their attributes (``?unnamed=true``: only people without a
-    name; any other parameter filters by attribute: ``?gender=female&age_max=30``)."""
+    name; ``sort``: size (smallest first), -size, name, recent; any other parameter filters by
+    attribute: ``?gender=female&age_max=30``). The total is in ``X-Total-Count``; the body is a page."""
     from faceatlas.errors import FaceAtlasError
     from faceatlas.people.attributes import known_keys, matches, parse_conditions, people_attributes
+    from faceatlas.service.people_app import people_page
 
     attributes = people_attributes(atlas)
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "unnamed"]
+    listed = {"unnamed", "limit", "offset", "sort", "hidden"}
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in listed]
     try:
         conditions = parse_conditions(pairs, known_keys(attributes.values()))
     except FaceAtlasError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
-    return [
-        {
-            "id": p.id,
-            "name": p.name,
-            "face_count": p.face_count,
-            "cover_face": p.cover_face_id,
-            "attributes": attributes.get(p.id, {}),
-        }
-        for p in atlas.people.all()
-        if not (unnamed and p.name) and matches(attributes.get(p.id, {}), conditions)
-    ]
+    rows, total = people_page(
+        atlas,
+        unnamed=unnamed,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        hidden=hidden,
+        where=lambda pid: matches(attributes.get(pid, {}), conditions),
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return [r | {"attributes": attributes.get(r["id"], {})} for r in rows]
 
 
 @router.get("/people/{person_id}", dependencies=[Depends(require_read)], response_model=PersonOut)
@@ -170,8 +182,9 @@ def rename(person_id: PersonId, body: RenameBody, atlas: AtlasDep) -> dict:
 
 @router.post("/people/{person_id}/merge", dependencies=[Depends(require_admin)], response_model=PersonOut)
 def merge(person_id: PersonId, body: MergeBody, atlas: AtlasDep) -> dict:
-    corrections.merge_people(atlas, person_id, body.other)
-    return _person_json(atlas, person_id, faces=False)
+    """Fold ``other`` into this person; ``overridden``: faces whose "not this person" it overrode."""
+    overridden = corrections.merge_people(atlas, person_id, body.other)
+    return _person_json(atlas, person_id, faces=False) | {"overridden": overridden}
 
 
 @router.post("/faces/{face_id}/move", dependencies=[Depends(require_admin)], response_model=MoveOut)
@@ -188,10 +201,11 @@ def reject(face_id: FaceId, atlas: AtlasDep) -> dict:
 
 @router.post("/faces/{face_id}/label", dependencies=[Depends(require_admin)], response_model=LabelOut)
 def label(face_id: FaceId, body: LabelBody, atlas: AtlasDep) -> dict:
-    """Answer a review question: this face is ``name`` (confirmed; the person is created if new)."""
-    from faceatlas.people.labeling import answer
+    """Answer a review question: this face is ``name``; names the whole person the face is in
+    (409 asks for a ``scope`` when that person holds faces you placed). See also ``/answer``."""
+    from faceatlas.people.labeling import answer_name
 
-    return {"face_id": face_id, "person_id": answer(atlas, face_id, body.name)}
+    return answer_name(atlas, face_id, body.name, body.scope).to_dict()
 
 
 @router.get("/review", dependencies=[Depends(require_read)])

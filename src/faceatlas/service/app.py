@@ -14,7 +14,7 @@ from faceatlas import __version__
 from faceatlas.index import FaceIndex
 from faceatlas.index.search import atlas_embedder
 from faceatlas.pipeline import AnalyzerConfig, FaceAnalyzer
-from faceatlas.service import api, video, web
+from faceatlas.service import api, people_app, video, web
 from faceatlas.service.errors import SafeJSONResponse, install_handlers
 from faceatlas.service.heavy import HeavyGate
 from faceatlas.service.jobs import JobRunner
@@ -73,6 +73,7 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
         """Up, and the analysis workers' state (a dead worker's pool is replaced on this call)."""
         return {"status": "ok", "version": __version__, "analysis": app.state.gate.health()}
 
+    app.include_router(people_app.router)  # before api: /v1/people/{id} DELETE etc. live there
     app.include_router(api.router)
     app.include_router(video.router)
     app.include_router(web.router)

@@ -7,7 +7,7 @@ head may add, such as face attributes).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +36,9 @@ class MoveBody(Strict):
 
 class LabelBody(Strict):
     name: str = Field(..., min_length=1, max_length=200)
+    scope: Literal["auto", "person", "face"] = Field(
+        "auto", description="what the name applies to when the face's person holds faces you placed"
+    )
 
 
 class ScanBody(Strict):
@@ -141,7 +144,7 @@ class RejectOut(Open):
 
 class LabelOut(Open):
     face_id: int
-    person_id: int
+    person_id: int | None
 
 
 class JobOut(Open):

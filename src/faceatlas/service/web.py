@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from faceatlas.errors import StoreError
 from faceatlas.index.search import search_embedding
 from faceatlas.io.images import ImageLimits
 from faceatlas.service.deps import get_atlas, require_read, settings_of
@@ -30,33 +31,58 @@ templates.env.finalize = _printable
 router = APIRouter(include_in_schema=False)
 
 
-def _cards(atlas: Atlas, unnamed_only: bool) -> list[dict]:
-    cards = []
-    for p in atlas.people.all():
-        if unnamed_only and p.name:
-            continue
-        cards.append({"id": p.id, "name": p.name, "count": p.face_count, "cover": p.cover_face_id})
-    return cards
+PAGE_SIZE = 120
 
 
 @router.get("/", response_class=HTMLResponse)
-def people_page(request: Request, view: str = "all", atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
+def people_page(
+    request: Request,
+    view: str = "all",
+    sort: str = "-size",
+    page: int = 1,
+    atlas: Atlas = Depends(get_atlas),
+) -> HTMLResponse:
     if settings_of(request).keys_required:
         try:
             require_read(request)
         except ApiError:
             return templates.TemplateResponse(request, "login.html", {"title": "Sign in"}, status_code=401)
-    cards = _cards(atlas, view == "unnamed")
+    from faceatlas.service.people_app import people_page as one_page
+
+    sort = sort if sort in ("size", "-size", "name", "recent") else "-size"
+    page = max(1, page)
+    rows, total = one_page(
+        atlas,
+        unnamed=view == "unnamed",
+        hidden=view == "hidden",
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        sort=sort,
+    )
+    cards = [{"id": r["id"], "name": r["name"], "count": r["face_count"], "cover": r["cover_face"]} for r in rows]
     counts = atlas.images.counts()
     stats = {"people": len(atlas.people.all()), "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
+    pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort}
     return templates.TemplateResponse(
-        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats}
+        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages}
     )
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
-    person = atlas.people.get(person_id)
+def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atlas)) -> Response:
+    try:
+        person = atlas.people.get(person_id)
+    except StoreError:
+        from faceatlas.service.people_app import merged_into
+
+        target = merged_into(atlas, person_id)
+        if target is None:  # a page, not raw JSON
+            return templates.TemplateResponse(
+                request, "gone.html", {"title": "Not found", "person_id": person_id}, status_code=404
+            )
+        return RedirectResponse(f"/people/{target}", status_code=303)
+    from faceatlas.people.labeling import similar_people
+
     faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
     from faceatlas.people.attributes import describe, person_attributes
@@ -71,6 +97,8 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
             "faces": faces,
             "others": others,
             "attributes": summary,
+            "name_source": atlas.people.name_source(person_id),
+            "similar": similar_people(atlas, person_id),
         },
     )
 
@@ -98,16 +126,3 @@ async def search_page(request: Request, image: UploadFile, atlas: Atlas = Depend
     except Exception as exc:  # shown on the page, not a stack trace
         error = getattr(exc, "reason", None) or str(exc)
     return templates.TemplateResponse(request, "search.html", {"title": "Search", "result": result, "error": error})
-
-
-@router.get("/review", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def review_page(request: Request, atlas: Atlas = Depends(get_atlas)) -> HTMLResponse:
-    from faceatlas.people.labeling import review_queue
-
-    items = review_queue(atlas, 24)
-    for it in items:
-        if it["kind"] == "name":
-            faces = atlas.faces.of_person(it["person_id"])
-            it["cover"] = faces[0].id if faces else None
-    items = [it for it in items if it["kind"] != "name" or it["cover"] is not None]
-    return templates.TemplateResponse(request, "review.html", {"title": "Review", "items": items, "view": "review"})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faceatlas.store.actions import Action, ActionLog
 from faceatlas.store.db import connect, schema_version, transaction
 from faceatlas.store.faces import FaceTable
 from faceatlas.store.images import ImageTable
@@ -47,6 +48,7 @@ class Atlas:
         with self.transaction():
             self.meta.set(EMBEDDER, key)
             self.meta.set(EMBEDDER_MODEL, model)
+        self.actions = ActionLog(self.conn)
 
     def transaction(self):
         return transaction(self.conn)
@@ -75,4 +77,4 @@ class Atlas:
         self.close()
 
 
-__all__ = ["Atlas", "Constraint", "FaceRecord", "ImageRecord", "PersonRecord", "connect", "transaction"]
+__all__ = ["Action", "Atlas", "Constraint", "FaceRecord", "ImageRecord", "PersonRecord", "connect", "transaction"]

@@ -194,3 +194,24 @@ class FaceTable:
         for pid, quality, text in rows:
             out.setdefault(int(pid), []).append((quality, json.loads(text)))
         return out
+    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Live faces as arrays, in id order, without building a record per face (the review's and
+        identification's view at 100k+ faces): ids, person id (-1: none), confirmed by the user
+        (bool), quality (NaN: unknown), embeddings (n, d) float32."""
+        rows = self.conn.execute(
+            """SELECT f.id, COALESCE(a.person_id, -1), a.source = 'user', f.quality, f.embedding
+               FROM faces f JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id
+               WHERE i.status = 'done' ORDER BY f.id"""
+        ).fetchall()
+        if not rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, bool), np.zeros(0), np.zeros((0, 128), dtype=np.float32)
+        ids, people, user, quality, blobs = zip(*rows)
+        x = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), -1)
+        return (
+            np.array(ids, dtype=np.int64),
+            np.array(people, dtype=np.int64),
+            np.array([bool(u) for u in user]),
+            np.array([np.nan if q is None else q for q in quality], dtype=np.float64),
+            x,
+        )

@@ -112,3 +112,11 @@ class ImageTable:
             "ON CONFLICT(image_id) DO UPDATE SET text=excluded.text, source=excluded.source",
             (image_id, text, source),
         )
+
+    def set_taken_at(self, image_id: int, when: str | None) -> None:
+        """When the photo was taken (ISO 8601, from EXIF), None when unknown."""
+        self.conn.execute("UPDATE images SET taken_at = ? WHERE id = ?", (when, image_id))
+
+    def taken_at(self, image_id: int) -> str | None:
+        row = self.conn.execute("SELECT taken_at FROM images WHERE id = ?", (image_id,)).fetchone()
+        return row[0] if row else None

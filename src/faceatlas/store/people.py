@@ -25,7 +25,7 @@ class PeopleTable:
 
     def get(self, person_id: int) -> PersonRecord:
         row = self.conn.execute(
-            f"""SELECT p.id, p.name, COUNT(i.id), {_COVER} FROM people p
+            f"""SELECT p.id, p.name, COUNT(i.id), {_COVER}, p.state FROM people p
                LEFT JOIN assignments a ON a.person_id = p.id
                LEFT JOIN faces f ON f.id = a.face_id
                LEFT JOIN images i ON i.id = f.image_id AND i.status = 'done'
@@ -36,16 +36,22 @@ class PeopleTable:
             raise StoreError(f"no person with id {person_id}")
         return PersonRecord(*row)
 
-    def all(self) -> list[PersonRecord]:
-        """People with at least one live face (and its cover face), largest first, then by id."""
+    def all(self, include_hidden: bool = False) -> list[PersonRecord]:
+        """People with at least one live face (and its cover face), largest first, then by id;
+        hidden people only with ``include_hidden``."""
+        shown = "" if include_hidden else "WHERE p.state = 'shown'"
         rows = self.conn.execute(
-            f"""SELECT p.id, p.name, COUNT(i.id) AS n, {_COVER} FROM people p
+            f"""SELECT p.id, p.name, COUNT(i.id) AS n, {_COVER}, p.state FROM people p
                JOIN assignments a ON a.person_id = p.id
                JOIN faces f ON f.id = a.face_id
                JOIN images i ON i.id = f.image_id AND i.status = 'done'
-               GROUP BY p.id ORDER BY n DESC, p.id"""
+               {shown} GROUP BY p.id ORDER BY n DESC, p.id"""
         ).fetchall()
         return [PersonRecord(*r) for r in rows]
+
+    def states(self) -> dict[int, str]:
+        """person id → 'shown' | 'hidden' | 'deleted'."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, state FROM people")}
 
     def rename(self, person_id: int, name: str | None, source: str = "user") -> None:
         self.get(person_id)
@@ -58,7 +64,9 @@ class PeopleTable:
         return row[0] if row else None
 
     def by_name(self, name: str) -> int | None:
-        row = self.conn.execute("SELECT id FROM people WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
+        row = self.conn.execute(
+            "SELECT id FROM people WHERE name = ? AND state != 'deleted' ORDER BY id LIMIT 1", (name,)
+        ).fetchone()
         return row[0] if row else None
 
     def set_proposal(self, person_id: int, name: str, confidence: float, faces: int, applied: bool) -> None:
@@ -93,6 +101,18 @@ class PeopleTable:
 
     def names(self) -> dict[int, str | None]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT id, name FROM people")}
+
+    # review questions the user skipped
+    def add_skip(self, face_id: int | None = None, person_id: int | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO review_skips (face_id, person_id, created_at) VALUES (?, ?, ?)",
+            (face_id, person_id, time.time()),
+        )
+
+    def skips(self) -> tuple[set[int], set[int]]:
+        """(skipped face ids, skipped person ids)."""
+        rows = self.conn.execute("SELECT face_id, person_id FROM review_skips").fetchall()
+        return {r[0] for r in rows if r[0] is not None}, {r[1] for r in rows if r[1] is not None}
 
     # assignments
     def assign(self, face_id: int, person_id: int, source: str, confidence: float) -> None:

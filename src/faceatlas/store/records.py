@@ -60,6 +60,7 @@ class PersonRecord:
     name: str | None
     face_count: int
     cover_face_id: int | None = None  # the person's best-quality live face
+    state: str = "shown"  # "hidden": left out of pages and review; "deleted": faces released
 
 
 @dataclass(frozen=True)

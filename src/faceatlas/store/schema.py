@@ -142,6 +142,38 @@ MIGRATIONS: list[str] = [
     ALTER TABLE faces ADD COLUMN start_ms INTEGER;
     ALTER TABLE faces ADD COLUMN end_ms INTEGER;
     """,
+    # people app: hidden / deleted people, the log of user actions (each undoable: the rows it
+    # changed, with their old values, are recorded by temporary triggers, see store/actions.py),
+    # review questions the user skipped, and when a photo was taken (EXIF DateTimeOriginal)
+    """
+    ALTER TABLE people ADD COLUMN state TEXT NOT NULL DEFAULT 'shown'
+        CHECK (state IN ('shown', 'hidden', 'deleted'));
+    CREATE TABLE actions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind        TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        detail      TEXT,
+        created_at  REAL NOT NULL,
+        undone_at   REAL
+    );
+    CREATE TABLE action_changes (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        action_id   INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+        tbl         TEXT NOT NULL,
+        op          TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+        row_id      INTEGER NOT NULL,
+        old         TEXT
+    );
+    CREATE INDEX action_changes_action ON action_changes(action_id);
+    CREATE INDEX action_changes_row ON action_changes(tbl, row_id);
+    CREATE TABLE review_skips (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        face_id     INTEGER REFERENCES faces(id) ON DELETE CASCADE,
+        person_id   INTEGER REFERENCES people(id) ON DELETE CASCADE,
+        created_at  REAL NOT NULL
+    );
+    ALTER TABLE images ADD COLUMN taken_at TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

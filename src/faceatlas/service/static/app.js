@@ -28,10 +28,21 @@
   const merge = document.getElementById("merge-form");
   if (merge) merge.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const other = parseInt(document.getElementById("merge-select").value, 10);
-    await call("POST", `/v1/people/${merge.dataset.personId}/merge`, { other });
+    const sel = document.getElementById("merge-select");
+    const other = parseInt(sel.value, 10);
+    if (!other) return;
+    const label = sel.options[sel.selectedIndex].text;
+    if (!confirm(`Merge "${label}" into this person? (History can undo it.)`)) return;
+    const res = await call("POST", `/v1/people/${merge.dataset.personId}/merge`, { other });
+    if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
     location.reload();
   });
+  document.querySelectorAll("button.merge-similar").forEach((b) => b.addEventListener("click", async () => {
+    if (!confirm(`Merge "${b.dataset.label}" into this person? (History can undo it.)`)) return;
+    const res = await call("POST", `/v1/people/${b.dataset.personId}/merge`, { other: parseInt(b.dataset.other, 10) });
+    if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
+    location.reload();
+  }));
   document.querySelectorAll("button.reject").forEach((b) => b.addEventListener("click", async () => {
     await call("POST", `/v1/faces/${b.dataset.faceId}/reject`);
     b.closest(".face-card").remove(); toast("Removed from this person");
@@ -41,16 +52,52 @@
     await call("POST", `/v1/faces/${s.dataset.faceId}/move`, { person_id: parseInt(s.value, 10) });
     s.closest(".face-card").remove(); toast("Moved");
   }));
+  // Review answers: each names a whole person; the page reloads so the next question reflects it.
+  function undoToast(text, actionId) {
+    toast(text);
+    const t = document.getElementById("toast");
+    if (!actionId) return;
+    const b = document.createElement("button");
+    b.textContent = "Undo"; b.className = "undo-toast";
+    b.addEventListener("click", async () => { await call("POST", `/v1/actions/${actionId}/undo`); location.reload(); });
+    t.appendChild(document.createTextNode(" ")); t.appendChild(b);
+  }
+  async function answer(faceId, body, text) {
+    let res;
+    try {
+      res = await call("POST", `/v1/faces/${faceId}/answer`, body);
+    } catch (e) {
+      if (!/answer again with scope/.test(e.message)) return;
+      const all = confirm(e.message + "\n\nOK: name the whole group. Cancel: only this face.");
+      res = await call("POST", `/v1/faces/${faceId}/answer`, Object.assign({}, body, { scope: all ? "person" : "face" }));
+    }
+    undoToast(text + (res && res.named_faces > 1 ? ` (${res.named_faces} faces)` : ""), res && res.action_id);
+    setTimeout(() => location.reload(), 900);
+  }
   document.querySelectorAll("form.label-form").forEach((f) => f.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const name = f.querySelector("input").value.trim();
     if (!name) return;
-    await call("POST", `/v1/faces/${f.dataset.faceId}/label`, { name });
-    f.closest(".face-card").remove(); toast("Thanks — " + name);
+    await answer(f.dataset.faceId, { answer: "name", name }, "Thanks — " + name);
   }));
-  document.querySelectorAll("button.accept-name").forEach((b) => b.addEventListener("click", async () => {
-    await call("PATCH", `/v1/people/${b.dataset.personId}`, { name: b.dataset.name });
-    b.closest(".face-card").remove(); toast("Named " + b.dataset.name);
+  document.querySelectorAll("button.answer-yes").forEach((b) => b.addEventListener("click", () =>
+    answer(b.dataset.faceId, { answer: "yes", person_id: parseInt(b.dataset.personId, 10) }, "Thanks")));
+  document.querySelectorAll("button.answer-no").forEach((b) => b.addEventListener("click", () =>
+    answer(b.dataset.faceId, { answer: "no", person_id: parseInt(b.dataset.personId, 10) }, "Noted: not them")));
+  document.querySelectorAll("button.answer-skip").forEach((b) => b.addEventListener("click", () =>
+    answer(b.dataset.faceId, { answer: "skip" }, "Skipped")));
+  document.querySelectorAll("button.undo").forEach((b) => b.addEventListener("click", async () => {
+    await call("POST", `/v1/actions/${b.dataset.actionId}/undo`);
+    toast("Undone"); setTimeout(() => location.reload(), 600);
+  }));
+  document.querySelectorAll("button.hide-person").forEach((b) => b.addEventListener("click", async () => {
+    const res = await call("POST", `/v1/people/${b.dataset.personId}/${b.dataset.hidden === "1" ? "unhide" : "hide"}`);
+    toast(res.state === "hidden" ? "Hidden" : "Shown"); setTimeout(() => location.reload(), 600);
+  }));
+  document.querySelectorAll("button.delete-person").forEach((b) => b.addEventListener("click", async () => {
+    if (!confirm("Delete this person? Their faces are released and never rejoin them (History can undo it).")) return;
+    await call("DELETE", `/v1/people/${b.dataset.personId}`);
+    location.href = "/";
   }));
   const keyForm = document.getElementById("key-form");
   if (keyForm) keyForm.addEventListener("submit", (ev) => {

@@ -1,0 +1,117 @@
+"""The people app's flows in a real headless Chromium (Debian's chromium + chromedriver, Selenium):
+answer a review question and see the whole person named, "Is this X?" → Yes, open a photo from a
+face, merge on a person's page and undo it from History, the merged person's old URL redirecting,
+hiding a person, paging through people.
+Synthetic atlas (no analysis), so the flows take seconds."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from faceatlas.service import ServiceSettings, create_app
+from faceatlas.store import Atlas
+from people_fixtures import make_people_atlas
+from service_server import LiveServer
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("chromium and chromedriver are not installed (scripts/test.sh installs Debian's packages)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _wait(browser, condition, timeout: float = 30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout).until(condition)
+
+
+def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path, monkeypatch):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select
+
+    w = make_people_atlas(tmp_path / "atlas.sqlite3", photos=tmp_path / "photos")
+    a1, a2, b, c = (w["people"][k] for k in ("A1", "A2", "B", "C"))
+
+    def person_of(face_id: int) -> int | None:
+        with Atlas(w["db"]) as atlas:
+            return atlas.faces.get(face_id).person_id
+
+    with LiveServer(create_app(ServiceSettings(db=w["db"], analysis_processes=0))) as server:
+        # 1. "Who is this?" on the largest group: the answer names all of it (and the look-alike)
+        browser.get(server.url + "/review")
+        form = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, "form.label-form")))
+        assert "Who is this?" in browser.find_element(By.CSS_SELECTOR, ".question-text").text
+        field = form.find_element(By.CSS_SELECTOR, "input")
+        field.send_keys("Ann")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        _wait(browser, ec.text_to_be_present_in_element((By.ID, "toast"), "Thanks"))
+        _wait(browser, lambda d: all(person_of(f) == a1 for f in w["faces"]["A1"] + w["faces"]["loose"]))
+        with Atlas(w["db"]) as atlas:
+            assert atlas.people.get(a1).name == "Ann" and atlas.people.get(a1).face_count == 7
+
+        # 2. after the reload, A2 is asked "Is this Ann?": Yes joins it to Ann
+        yes = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button.answer-yes") or False)
+        card = yes[0].find_element(By.XPATH, "./ancestor::figure")
+        assert "Is this Ann?" in card.text
+        yes[0].click()
+        _wait(browser, lambda d: all(person_of(f) == a1 for f in w["faces"]["A2"]))
+
+        # 3. open a face's photo from the person's page: its box, named
+        browser.get(f"{server.url}/people/{a1}")
+        _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "a.open-photo"))).click()
+        box = _wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, ".photo-view .face-box")))
+        assert "/photos/" in browser.current_url and "Ann" in box.text
+
+        # 4. merge C into B on B's page (confirmation), then undo it from History
+        browser.get(f"{server.url}/people/{b}")
+        select = Select(_wait(browser, ec.presence_of_element_located((By.ID, "merge-select"))))
+        assert select.first_selected_option.get_attribute("value") == ""  # no real person pre-selected
+        select.select_by_value(str(c))
+        browser.find_element(By.CSS_SELECTOR, "#merge-form button").click()
+        _wait(browser, ec.alert_is_present()).accept()
+        _wait(browser, lambda d: all(person_of(f) == b for f in w["faces"]["C"]))
+        browser.get(f"{server.url}/people/{c}")  # the merged person's old URL: redirected
+        _wait(browser, lambda d: d.current_url.endswith(f"/people/{b}"))
+        browser.get(server.url + "/history")
+        rows = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#history-table tr") or False)
+        assert "merged" in rows[0].text
+        rows[0].find_element(By.CSS_SELECTOR, "button.undo").click()
+        _wait(browser, lambda d: all(person_of(f) == c for f in w["faces"]["C"]))
+        _wait(browser, ec.text_to_be_present_in_element((By.CSS_SELECTOR, "#history-table"), "undone"))
+
+        # 5. hide B: gone from the people page
+        browser.get(f"{server.url}/people/{b}")
+        _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "button.hide-person"))).click()
+        _wait(browser, lambda d: "Show again" in d.find_element(By.CSS_SELECTOR, "button.hide-person").text)
+        browser.get(server.url + "/")
+        grid = _wait(browser, ec.presence_of_element_located((By.ID, "people-grid")))
+        assert f"/people/{b}" not in grid.get_attribute("innerHTML")
+        assert f"/people/{a1}" in grid.get_attribute("innerHTML")
+
+        # 6. paginate the people grid (one person a page here): Next shows the second page
+        from faceatlas.service import web
+
+        monkeypatch.setattr(web, "PAGE_SIZE", 1)
+        browser.get(server.url + "/")
+        _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#people-pager a[rel=next]"))).click()
+        _wait(browser, ec.text_to_be_present_in_element((By.ID, "people-pager"), "page 2 of 2"))
+        grid = browser.find_element(By.ID, "people-grid").get_attribute("innerHTML")
+        assert f"/people/{c}" in grid and f"/people/{a1}" not in grid
