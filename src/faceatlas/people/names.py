@@ -68,13 +68,15 @@ class CaptionName:
 
 def _recase_word(m: re.Match) -> str:
     w = m.group(0)
-    if "." in w:
+    stem = w.rstrip(".")
+    if "." in stem:
         return w  # "U.S.", "J.R."
-    if w.lower() in lexicon.function_words():
-        return w.lower()
+    dots, w = w[len(stem) :], stem
+    if w.lower() in lexicon.function_words() or w.lower() in lexicon.particles():
+        return w.lower() + dots
     out = "-".join(part[:1].upper() + part[1:].lower() for part in w.split("-"))
-    out = re.sub(r"'([a-z])", lambda k: "'" + k.group(1).upper(), out)  # O'Brien
-    return re.sub(r"'S\b|'s\b", "'s", out)
+    out = re.sub(r"'([a-z])(?=[a-z])", lambda k: "'" + k.group(1).upper(), out)  # O'Brien, not Obama'S
+    return out + dots
 
 
 def _is_all_caps(text: str) -> bool:
@@ -148,7 +150,7 @@ _TOKEN = re.compile(
     r"(?P<mark>⟦\w+⟧)"
     r"|(?P<abbr>(?:[^\W\d_]\.){2,})"
     r"|(?P<word>[^\W\d_](?:[\w'\-]*[^\W_])?\.?)"
-    r"|(?P<num>\d[\w,.:/\-]*)"
+    r"|(?P<num>\d+(?:[,.:/\-]\d+)*\w*)"
     r"|(?P<punct>[^\w\s])"
 )
 
@@ -185,6 +187,14 @@ def _ends_sentence(word: str) -> bool:
     )
 
 
+def _particles_then_name(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether the particles from token ``i`` on lead to a capitalised word ("de la Cruz")."""
+    j = i
+    while j < len(tokens) and tokens[j][0] == "word" and _low(tokens[j][1]) in lexicon.particles():
+        j += 1
+    return j < len(tokens) and tokens[j][0] == "word" and _cap(tokens[j][1]) and j > i
+
+
 def _runs(text: str) -> list[_Run]:
     tokens = [(m.lastgroup, m.group(0)) for m in _TOKEN.finditer(text)]
     runs: list[_Run] = []
@@ -202,7 +212,7 @@ def _runs(text: str) -> list[_Run]:
             then = tokens[i + 1] if i + 1 < len(tokens) else (None, "")
             role = low in lexicon.titles() and low not in lexicon.function_words() and (len(low) > 3 or nxt.isupper())
             affiliation = (role and then[0] == "word" and _cap(then[1])) or (
-                possessive and low in lexicon.ORG_WORDS
+                possessive and low in lexicon.ORG_WORDS and _cap(nxt)
             )
             after = [t for k, t in tokens[max(0, start - 2) : start] if k == "word"]
             after_of = bool(after) and (after[-1].lower() == "of" or after[-2:] == ["of", "the"])
@@ -222,9 +232,7 @@ def _runs(text: str) -> list[_Run]:
             continue
         if kind == "word" or kind == "abbr":
             low = _low(tok)
-            particle = (
-                low in lexicon.particles() and nxt[0] == "word" and _cap(nxt[1]) and (current or i + 1 < len(tokens))
-            )
+            particle = low in lexicon.particles() and tok[:1].islower() and _particles_then_name(tokens, i)
             prefixed = "-" in tok and tok.split("-", 1)[0].lower() + "-" in lexicon.particles() and _cap(
                 tok.split("-", 1)[1]
             )
@@ -292,7 +300,11 @@ def _candidate(run: _Run, caps: bool) -> tuple[str, bool] | None:
         return None
     if lexicon.is_place(words) or all("." in w or len(w) <= 1 for w in words):
         return None
-    if caps:
+    if caps:  # no case to tell verbs from names: a run ends at an "-ed" / "-ly" word ("Later Joined")
+        cut = next((k for k, w in enumerate(words) if k and len(w) >= 5 and _low(w).endswith(("ed", "ly"))), None)
+        words = words[:cut] if cut is not None else words
+        if not words:
+            return None
         core = [w for w in words if _low(w) not in lexicon.particles() and _low(w) not in lexicon.suffixes()]
         if len(core) > 2:
             keep, seen = [], 0
