@@ -8,7 +8,13 @@ import pytest
 
 from faceatlas.people.names import Position, extract_names, parse_caption
 
-L0, L1, L2, R0, C0 = Position("left", 0), Position("left", 1), Position("left", 2), Position("right", 0), Position("centre")
+L0, L1, L2, R0, C0 = (
+    Position("left", 0),
+    Position("left", 1),
+    Position("left", 2),
+    Position("right", 0),
+    Position("centre"),
+)
 
 CAPTIONS = [
     # titles and roles
@@ -16,8 +22,10 @@ CAPTIONS = [
     ("Singer Kathy Perrin performs during the Episode 4 launch in Los Angeles.", ["Kathy Perrin"]),
     ("Actress Emma Stone arrives at the 89th Academy Awards in Hollywood, California.", ["Emma Stone"]),
     ("Sen. Elizabeth Warren, D-Mass., questions witnesses on Capitol Hill.", ["Elizabeth Warren"]),
-    ("German Chancellor Angela Merkel and French President Emmanuel Macron talk in Berlin.",
-     ["Angela Merkel", "Emmanuel Macron"]),
+    (
+        "German Chancellor Angela Merkel and French President Emmanuel Macron talk in Berlin.",
+        ["Angela Merkel", "Emmanuel Macron"],
+    ),
     ("White House Press Secretary Sean Spicer briefs reporters.", ["Sean Spicer"]),
     ("British Prime Minister Theresa May leaves 10 Downing Street.", ["Theresa May"]),
     ("Manchester United manager José Mourinho reacts during the Premier League match.", ["José Mourinho"]),
@@ -40,14 +48,15 @@ CAPTIONS = [
     ("Serena Williams celebrates her victory. Photo: Mike Segar/Reuters", ["Serena Williams"]),
     ("Lionel Messi scores (Photo by David Ramos/Getty Images)", ["Lionel Messi"]),
     ("Justin Trudeau speaks in Ottawa. AFP PHOTO / Lars Hagberg", ["Justin Trudeau"]),
-    ("BEIJING, Jan. 4, 2013 (Xinhua) -- Chinese President Xi Jinping meets guests. (Xinhua/Li Xueren)",
-     ["Xi Jinping"]),
+    ("BEIJING, Jan. 4, 2013 (Xinhua) -- Chinese President Xi Jinping meets guests. (Xinhua/Li Xueren)", ["Xi Jinping"]),
     ("FILE PHOTO: Taylor Swift performs in Tokyo. Photo courtesy of Jane Roe", ["Taylor Swift"]),
     ("Kamala Harris campaigns in Atlanta. Photo: John Smith", ["Kamala Harris"]),
     # positions
     ("Barack Obama (R) shakes hands with Vladimir Putin (L) in Geneva.", ["Barack Obama", "Vladimir Putin"]),
-    ("From left: Hanna Silva, Mateo Okafor and Diego Dubois during the ceremony in London.",
-     ["Hanna Silva", "Mateo Okafor", "Diego Dubois"]),
+    (
+        "From left: Hanna Silva, Mateo Okafor and Diego Dubois during the ceremony in London.",
+        ["Hanna Silva", "Mateo Okafor", "Diego Dubois"],
+    ),
     ("Dr. Jane Goodall, left, with Prince William in London.", ["Jane Goodall", "William"]),
     ("Ann Lee (C) poses with Bo Kim (2nd L) and Cy Roe (R).", ["Ann Lee", "Bo Kim", "Cy Roe"]),
     ("L-R: Priya Kaur, Omar Haddad.", ["Priya Kaur", "Omar Haddad"]),
@@ -61,10 +70,12 @@ CAPTIONS = [
     ("George W. Bush and Laura Bush arrive.", ["George W. Bush", "Laura Bush"]),
     ("Mrs. Smith (left) and her son", ["Smith"]),
     # all-capital agency style
-    ("U.S. PRESIDENT BARACK OBAMA (R) AND GERMAN CHANCELLOR ANGELA MERKEL ATTEND A NEWS CONFERENCE AT THE "
-     "WHITE HOUSE IN WASHINGTON, JANUARY 4, 2013. REUTERS/JASON REED", ["Barack Obama", "Angela Merkel"]),
-    ("ACTRESS JENNIFER LAWRENCE ARRIVES FOR THE PREMIERE IN LONDON. EPA/FACUNDO ARRIZABALAGA",
-     ["Jennifer Lawrence"]),
+    (
+        "U.S. PRESIDENT BARACK OBAMA (R) AND GERMAN CHANCELLOR ANGELA MERKEL ATTEND A NEWS CONFERENCE AT THE "
+        "WHITE HOUSE IN WASHINGTON, JANUARY 4, 2013. REUTERS/JASON REED",
+        ["Barack Obama", "Angela Merkel"],
+    ),
+    ("ACTRESS JENNIFER LAWRENCE ARRIVES FOR THE PREMIERE IN LONDON. EPA/FACUNDO ARRIZABALAGA", ["Jennifer Lawrence"]),
     ("SHAQUILLE O'NEAL'S JERSEY IS RETIRED IN ORLANDO", ["Shaquille O'Neal"]),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faceatlas.io import iter_media_files
@@ -24,6 +24,7 @@ class Plan:
     unchanged: int
     vanished: list[int]  # image ids under the scanned folders whose file is gone
     seen: int
+    kept: list[tuple[int, str]] = field(default_factory=list)  # (image id, path) of files not re-analysed
 
 
 def file_sha256(path: str) -> str:
@@ -40,6 +41,7 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
     With ``confine``, files whose real path (symlinks resolved) leaves those folders are ignored."""
     allowed = [os.path.realpath(c) for c in confine] if confine is not None else None
     todo: list[WorkItem] = []
+    kept: list[tuple[int, str]] = []
     unchanged = 0
     seen_paths: set[str] = set()
     for path in iter_media_files(roots):
@@ -56,11 +58,13 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
         if row and row.status in ("done", "failed") and not (rescan_failed and row.status == "failed"):
             if row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
                 unchanged += 1
+                kept.append((row.id, p))
                 continue
             if row.status == "done" and row.size == st.st_size and row.sha256 == file_sha256(p):
                 with atlas.transaction():
                     atlas.images.touch(row.id, st.st_size, st.st_mtime_ns)
                 unchanged += 1
+                kept.append((row.id, p))
                 continue
         todo.append(WorkItem(p, st.st_size, st.st_mtime_ns))
     vanished = []
@@ -69,7 +73,7 @@ def make_plan(atlas: Atlas, roots: list[Path], rescan_failed: bool = False, conf
         for row in atlas.images.under(prefix):
             if row.status != "missing" and row.path not in seen_paths and not os.path.exists(row.path):
                 vanished.append(row.id)
-    return Plan(todo, unchanged, vanished, len(seen_paths))
+    return Plan(todo, unchanged, vanished, len(seen_paths), kept)
 
 
 def is_within(path: str | Path, folders: list[str]) -> bool:

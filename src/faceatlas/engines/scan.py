@@ -16,6 +16,7 @@ from pathlib import Path
 
 from faceatlas.engines.plan import WorkItem, make_plan
 from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
+from faceatlas.io.captions import embedded_caption, sidecar_caption
 from faceatlas.people.assign import AssignReport, assign_new_faces
 from faceatlas.pipeline import AnalyzerConfig
 from faceatlas.store import Atlas
@@ -31,6 +32,7 @@ class ScanSummary:
     faces_added: int = 0
     people: int = 0
     assignment: dict = field(default_factory=dict)
+    captions_updated: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -56,7 +58,32 @@ def commit_result(atlas: Atlas, res: WorkResult) -> int:
         atlas.faces.replace_for_image(image_id, res.faces)
         if res.caption:
             atlas.images.set_caption(image_id, *res.caption)
+        elif (stored := atlas.images.caption(image_id)) is not None and stored[1] != "manifest":
+            atlas.images.delete_caption(image_id)  # the sidecar or embedded caption is gone
         return len(res.faces)
+
+
+def refresh_captions(atlas: Atlas, kept: list[tuple[int, str]]) -> int:
+    """Sidecar captions of files not re-analysed: one that appeared or changed since the last scan is
+    read now, one that was removed falls back to the caption embedded in the photo (a changed
+    embedded caption changes the file, which is then analysed again). Returns how many changed."""
+    changed = 0
+    with atlas.transaction():
+        for image_id, path in kept:
+            stored = atlas.images.caption(image_id)
+            text = sidecar_caption(Path(path))
+            if text is not None:
+                if stored != (text, "sidecar"):
+                    atlas.images.set_caption(image_id, text, "sidecar")
+                    changed += 1
+            elif stored is not None and stored[1] == "sidecar":
+                embedded = embedded_caption(Path(path))
+                if embedded:
+                    atlas.images.set_caption(image_id, embedded, "embedded")
+                else:
+                    atlas.images.delete_caption(image_id)
+                changed += 1
+    return changed
 
 
 def run_items(items: list[WorkItem], config: AnalyzerConfig, workers: int) -> Iterator[WorkResult]:
@@ -100,6 +127,7 @@ def scan(
                 on_error(res.item.path, res.error)
         if progress:
             progress(1)
+    summary.captions_updated = refresh_captions(atlas, plan.kept)
     if plan.vanished:
         with atlas.transaction():
             atlas.images.mark_missing(plan.vanished)

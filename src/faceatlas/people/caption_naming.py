@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from faceatlas.people.names import parse_caption
-from faceatlas.people.naming import AUTO_CONFIDENCE, FaceName, auto_apply, name_faces
+from faceatlas.people.naming import AUTO_CONFIDENCE, AUTO_PHOTOS, FaceName, auto_apply, name_faces
 from faceatlas.store import Atlas
 
 
@@ -60,12 +60,16 @@ def face_names_from_captions(atlas: Atlas) -> tuple[list, list[FaceName]]:
     return faces, name_faces(photos, cands, np.stack([f.embedding for f in faces]), centres=centres)
 
 
-def apply_caption_names(atlas: Atlas, tau: float = AUTO_CONFIDENCE) -> dict:
+def apply_caption_names(atlas: Atlas, tau: float = AUTO_CONFIDENCE, min_photos: int = AUTO_PHOTOS) -> dict:
     """Name faces from captions and apply the strong names (see the module docstring). Returns counts
     and the per-person proposals left for review."""
     faces, answers = face_names_from_captions(atlas)
-    strong = [(f, a) for f, a in zip(faces, answers) if auto_apply(a, tau)]
-    weak = [(f, a) for f, a in zip(faces, answers) if a.name is not None and not auto_apply(a, tau)]
+    undone = {(r[0], r[1]) for r in atlas.conn.execute("SELECT face_id, name FROM caption_names WHERE undone = 1")}
+    strong, weak = [], []
+    for f, a in zip(faces, answers):
+        if a.name is None or (f.id, a.name) in undone:
+            continue
+        (strong if auto_apply(a, tau, min_photos) else weak).append((f, a))
     by_person: dict[int, Counter] = defaultdict(Counter)
     for f, a in strong:
         if f.person_id is not None and f.source != "user":
@@ -73,7 +77,7 @@ def apply_caption_names(atlas: Atlas, tau: float = AUTO_CONFIDENCE) -> dict:
     renamed = moved = 0
     now = time.time()
     with atlas.transaction():
-        atlas.conn.execute("DELETE FROM caption_names WHERE applied = 0")
+        atlas.conn.execute("DELETE FROM caption_names WHERE applied = 0 AND undone = 0")
         for person, votes in by_person.items():
             name, _ = max(votes.items(), key=lambda kv: (kv[1], kv[0]))
             source = atlas.people.name_source(person)
@@ -139,9 +143,7 @@ def _proposals(atlas: Atlas, weak) -> list[dict]:
 
 def caption_name_sources(atlas: Atlas, person_id: int | None = None) -> list[CaptionNameRecord]:
     """Where caption names came from: every face's record, or those of one person's faces."""
-    sql = (
-        "SELECT c.face_id, c.image_id, c.name, c.confidence, c.photos, c.applied, c.from_person FROM caption_names c"
-    )
+    sql = "SELECT c.face_id, c.image_id, c.name, c.confidence, c.photos, c.applied, c.from_person FROM caption_names c"
     args: tuple = ()
     if person_id is not None:
         sql += " JOIN assignments a ON a.face_id = c.face_id WHERE a.person_id = ?"
@@ -150,26 +152,38 @@ def caption_name_sources(atlas: Atlas, person_id: int | None = None) -> list[Cap
     return [CaptionNameRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows]
 
 
-def undo_caption_name(atlas: Atlas, face_id: int) -> None:
-    """Take back a caption name: the face returns to the person it was in before (or to none), and a
-    person named by captions whose faces all leave loses that name. The user's own changes stay."""
+def undo_caption_name(atlas: Atlas, face_id: int) -> bool:
+    """Take back the caption name of a face: it returns to the person it was in before (or to none),
+    a person named by captions loses that name when no other face keeps it, and the same caption name
+    is never applied to this face again. The user's own changes stay. Returns whether there was one."""
     row = atlas.conn.execute(
-        "SELECT name, from_person, applied FROM caption_names WHERE face_id = ?", (face_id,)
+        "SELECT name, from_person, applied FROM caption_names WHERE face_id = ? AND undone = 0", (face_id,)
     ).fetchone()
     if row is None:
-        return
+        return False
     name, before, applied = row
     with atlas.transaction():
+        atlas.conn.execute("UPDATE caption_names SET undone = 1, applied = 0 WHERE face_id = ?", (face_id,))
         face = atlas.faces.get(face_id)
-        if applied and face is not None and face.source != "user":
-            now_person = face.person_id
-            if before is not None and before != now_person:
+        if not applied or face is None or face.source == "user":
+            return True
+        person = face.person_id
+        if person is not None and person != before:
+            if before is not None and before in atlas.people.names():
                 atlas.people.assign(face_id, before, "auto", 0.0)
-            elif before is None:
+            else:
                 atlas.people.unassign(face_id)
-            if now_person is not None and atlas.people.name_source(now_person) == "captions":
-                left = [f for f in atlas.faces.of_person(now_person) if f.id != face_id]
-                if not left or before == now_person:
-                    atlas.people.rename(now_person, None)
-        atlas.conn.execute("DELETE FROM caption_names WHERE face_id = ?", (face_id,))
+        if (
+            person is not None
+            and atlas.people.name_source(person) == "captions"
+            and atlas.people.names()[person] == name
+        ):
+            still = atlas.conn.execute(
+                """SELECT COUNT(*) FROM caption_names c JOIN assignments a ON a.face_id = c.face_id
+                   WHERE a.person_id = ? AND c.name = ? AND c.applied = 1 AND c.undone = 0""",
+                (person, name),
+            ).fetchone()[0]
+            if not still:
+                atlas.people.rename(person, None)
         atlas.people.delete_empty_unnamed()
+    return True

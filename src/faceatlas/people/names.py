@@ -216,11 +216,12 @@ def _runs(text: str) -> list[_Run]:
             )
             after = [t for k, t in tokens[max(0, start - 2) : start] if k == "word"]
             after_of = bool(after) and (after[-1].lower() == "of" or after[-2:] == ["of", "the"])
-            runs.append(_Run(current, run_start, order, possessive=possessive, affiliation=affiliation, after_of=after_of))
+            runs.append(
+                _Run(current, run_start, order, possessive=possessive, affiliation=affiliation, after_of=after_of)
+            )
         current = []
 
     for i, (kind, tok) in enumerate(tokens):
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else (None, "")
         if kind == "mark":
             close(i)
             code = tok[1:-1]
@@ -233,8 +234,8 @@ def _runs(text: str) -> list[_Run]:
         if kind == "word" or kind == "abbr":
             low = _low(tok)
             particle = low in lexicon.particles() and tok[:1].islower() and _particles_then_name(tokens, i)
-            prefixed = "-" in tok and tok.split("-", 1)[0].lower() + "-" in lexicon.particles() and _cap(
-                tok.split("-", 1)[1]
+            prefixed = (
+                "-" in tok and tok.split("-", 1)[0].lower() + "-" in lexicon.particles() and _cap(tok.split("-", 1)[1])
             )
             suffix = bool(current) and low in lexicon.suffixes()
             if kind == "abbr" or _cap(tok) or particle or prefixed or suffix:
@@ -415,6 +416,8 @@ def _merge_known(caption: str, found: list[CaptionName], known: list[str] | None
     rest = [
         f
         for f in found
-        if not any(f.name == k.name or k.name.endswith(" " + f.name) or f.name.endswith(" " + k.name.split()[-1]) for k in hits)
+        if not any(
+            f.name == k.name or k.name.endswith(" " + f.name) or f.name.endswith(" " + k.name.split()[-1]) for k in hits
+        )
     ]
     return hits + rest

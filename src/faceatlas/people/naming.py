@@ -70,7 +70,9 @@ def _name(n: str | CaptionName) -> str:
     return n.name if isinstance(n, CaptionName) else n
 
 
-def _initial_prototypes(photos, names, x, link: float) -> dict[str, np.ndarray]:
+def _initial_prototypes(photos, names, x, link: float, allowed=None) -> dict[str, np.ndarray]:
+    """``allowed(p, n)``: the faces of photo p that name n may take (where a caption placed it)."""
+    allowed = allowed or (lambda p, n: photos[p])
     by_name: dict[str, list[int]] = {}
     for p, ns in enumerate(names):
         for n in set(ns):
@@ -79,15 +81,16 @@ def _initial_prototypes(photos, names, x, link: float) -> dict[str, np.ndarray]:
     for n, ps in by_name.items():
         found = []
         for p in ps:
-            for f in photos[p]:
+            for f in allowed(p, n):
                 members = [f]
                 for q in ps:
-                    if q == p or not photos[q]:
+                    faces_q = allowed(q, n)
+                    if q == p or not faces_q:
                         continue
-                    d = np.linalg.norm(x[photos[q]] - x[f], axis=1)
+                    d = np.linalg.norm(x[faces_q] - x[f], axis=1)
                     j = int(np.argmin(d))
                     if d[j] <= link:
-                        members.append(photos[q][j])
+                        members.append(faces_q[j])
                 if len(members) > 1:
                     found.append((len(members) - 1, f, members))
         options[n] = sorted(found, key=lambda t: (-t[0], t[1]))
@@ -129,7 +132,16 @@ def name_faces(
             if isinstance(n, CaptionName) and n.position is not None and n.name not in h:
                 h[n.name] = n.position
         hints.append(h)
-    model = _Model(_initial_prototypes(photos, plain, x, link))
+    ranks = [_ranks(faces, centres) for faces in photos]
+
+    def allowed(p: int, n: str) -> list[int]:
+        pos, rank = hints[p].get(n), ranks[p]
+        if pos is None or rank is None or len(photos[p]) < 2:
+            return photos[p]
+        gap = [abs(pos.expected_index(len(rank)) - r) for r in rank]
+        return [f for f, g in zip(photos[p], gap) if g == min(gap)]
+
+    model = _Model(_initial_prototypes(photos, plain, x, link, allowed))
     result: list[FaceName] = [FaceName(None, 0.0)] * len(x)
     previous: dict[int, str | None] = {}
     for _ in range(iterations):
@@ -139,7 +151,7 @@ def name_faces(
                 continue
             cand = plain[p]
             cost = np.full((len(faces), len(cand) + len(faces)), np.inf)
-            rank = _ranks(faces, centres)
+            rank = ranks[p]
             protos = {n: model.prototype(n, p) for n in cand}
             for i, f in enumerate(faces):
                 for j, n in enumerate(cand):
