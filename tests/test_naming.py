@@ -190,6 +190,13 @@ def test_names_from_captions_in_the_atlas(captioned_atlas):
     sources = caption_name_sources(atlas, astro)
     assert sources and all(s.name == "Eileen Collins" and s.applied for s in sources)
     assert {atlas.images.get(s.image_id).path.rsplit("/", 1)[-1] for s in sources} >= {"solo.jpg"}
+    db = str(atlas.path)
+    rows = json.loads(runner.invoke(app, ["captions", "sources", "--person", str(astro), "--db", db, "--json"]).stdout)
+    assert rows and all(r["name"] == "Eileen Collins" and r["image"].endswith(".jpg") for r in rows)
+    res = runner.invoke(app, ["captions", "undo", str(rows[0]["face_id"]), "--db", db, "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["undone"]
+    again = runner.invoke(app, ["captions", "undo", str(rows[0]["face_id"]), "--db", db, "--json"])
+    assert again.exit_code == 2 and "no caption name" in json.loads(again.stdout)["error"]
 
 
 def test_user_answers_override_automatic_names(captioned_atlas):
