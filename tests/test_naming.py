@@ -17,8 +17,8 @@ from faceatlas.engines import scan
 from faceatlas.io.captions import caption_for, embedded_caption, read_manifest
 from faceatlas.people.identify import identify, question_order
 from faceatlas.people.labeling import answer, identify_people, name_from_captions, review_queue
-from faceatlas.people.names import extract_names
-from faceatlas.people.naming import name_faces
+from faceatlas.people.names import extract_names, parse_caption
+from faceatlas.people.naming import auto_apply, name_faces
 from faceatlas.store import Atlas
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("caption", "expected"),
     [
-        ("Bush meets Putin", ["Bush", "Putin"]),
+        ("Bush meets Putin", []),  # lone words are no people without a title or a known name
         ("President Bush meets President Putin at the Kremlin", ["Bush", "Putin"]),
         ("Mrs. Smith (left) and her son", ["Smith"]),
         ("Angela Merkel and Barack Obama at the G20 summit in Hamburg on Friday.", ["Angela Merkel", "Barack Obama"]),
@@ -38,9 +38,9 @@ runner = CliRunner()
         ("Yesterday Jean-Luc Picard met Ludwig van Beethoven.", ["Jean-Luc Picard", "Ludwig van Beethoven"]),
         ("The White House Press Secretary Sean Spicer speaks.", ["Sean Spicer"]),
         ("FILE PHOTO: Elon Musk attends the Met Gala in New York, May 2, 2022. REUTERS/Jane Doe", ["Elon Musk"]),
-        ("Protesters gather outside. Police said Smith was arrested.", ["Smith"]),
+        ("Protesters gather outside. Police said Smith was arrested.", []),
         ("Dr. Jane Goodall, left, with Prince William in London.", ["Jane Goodall", "William"]),
-        ("Barack Obama waves. Obama later met Biden.", ["Barack Obama", "Biden"]),
+        ("Barack Obama waves. Obama later met Biden.", ["Barack Obama"]),
         ("A sunset over the harbour.", []),
     ],
 )
@@ -184,7 +184,19 @@ def test_names_from_captions_in_the_atlas(captioned_atlas):
     proposals = name_from_captions(atlas)
     astro, hop = _person(atlas, True), _person(atlas, False)
     assert atlas.people.get(astro).name == "Eileen Collins" and atlas.people.get(hop).name == "Grace Hopper"
-    assert all(p.applied and p.confidence >= 0.7 for p in proposals)
+    assert proposals and all(p.applied and p.confidence >= 0.6 for p in proposals)
+    from faceatlas.people.caption_naming import caption_name_sources
+
+    sources = caption_name_sources(atlas, astro)
+    assert sources and all(s.name == "Eileen Collins" and s.applied for s in sources)
+    assert {atlas.images.get(s.image_id).path.rsplit("/", 1)[-1] for s in sources} >= {"solo.jpg"}
+    db = str(atlas.path)
+    rows = json.loads(runner.invoke(app, ["captions", "sources", "--person", str(astro), "--db", db, "--json"]).stdout)
+    assert rows and all(r["name"] == "Eileen Collins" and r["image"].endswith(".jpg") for r in rows)
+    res = runner.invoke(app, ["captions", "undo", str(rows[0]["face_id"]), "--db", db, "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["undone"]
+    again = runner.invoke(app, ["captions", "undo", str(rows[0]["face_id"]), "--db", db, "--json"])
+    assert again.exit_code == 2 and "no caption name" in json.loads(again.stdout)["error"]
 
 
 def test_user_answers_override_automatic_names(captioned_atlas):
@@ -205,7 +217,7 @@ def test_user_answers_override_automatic_names(captioned_atlas):
 
 def test_review_queue_and_label_cli(captioned_atlas):
     atlas = captioned_atlas
-    name_from_captions(atlas, threshold=1.01)  # nothing applied: everything goes to review
+    name_from_captions(atlas, threshold=1.01, min_photos=10**6)  # nothing applied: everything goes to review
     queue = review_queue(atlas)
     assert queue[0]["kind"] == "name" and {q["proposed_name"] for q in queue if q["kind"] == "name"} == {
         "Eileen Collins",
@@ -220,3 +232,110 @@ def test_review_queue_and_label_cli(captioned_atlas):
     assert all(q.get("face_id") != face_items[0]["face_id"] for q in out)
     res = runner.invoke(app, ["identify", "--db", db, "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["labelled"] >= 1
+
+
+def _synthetic_atlas(tmp_path, x, photos, captions, person_of):
+    """An atlas whose photos hold the faces ``photos[p]`` (rows of ``x``, left to right) with
+    ``captions[p]``, and faces already grouped as ``person_of`` says (face → person key)."""
+    from faceatlas.types import BBox, Face
+
+    atlas = Atlas(tmp_path / "synthetic.sqlite3")
+    people: dict[str, int] = {}
+    with atlas.transaction():
+        for p, (faces, caption) in enumerate(zip(photos, captions)):
+            image = atlas.images.upsert(f"/news/{p}.jpg", size=1, mtime_ns=1, sha256=str(p), status="done")
+            recs = [
+                Face(BBox(100 * k, 0, 100 * k + 80, 80), 0.9, np.zeros((5, 2)), embedding=x[f].astype(np.float32))
+                for k, f in enumerate(faces)
+            ]
+            ids = atlas.faces.replace_for_image(image, recs)
+            atlas.images.set_caption(image, caption, "sidecar")
+            for f, face_id in zip(faces, ids):
+                key = person_of[f]
+                if key not in people:
+                    people[key] = atlas.people.create()
+                atlas.people.assign(face_id, people[key], "auto", 0.9)
+    return atlas
+
+
+def test_one_impure_cluster_still_gets_its_faces_named_right(tmp_path):
+    """Clustering joined Ann's and Bo's faces into one person: naming works on faces, so Ann's faces
+    keep the person and the name, Bo's move to a person named Bo Kim, and nothing is blocked."""
+    from faceatlas.people.caption_naming import caption_name_sources, undo_caption_name
+
+    x, y = _clusters(3, 4, seed=1)  # Ann 0-3, Bo 4-7, Cy 8-11
+    names = ["Ann Lee", "Bo Kim", "Cy Roe"]
+    photos, captions = [], []
+    for k in range(4):
+        a, b = (0, 1) if k % 2 else (1, 2)
+        pa, pb = int(np.nonzero(y == a)[0][k]), int(np.nonzero(y == b)[0][k])
+        photos.append([pa, pb])
+        captions.append(f"Sen. {names[a]} (L) and Actress {names[b]} (R) in Geneva, Jan. 4, 2013. (AP Photo/Jo Doe)")
+    person_of = {f: ("mixed" if y[f] in (0, 1) else "cy") for f in range(len(x))}
+    with _synthetic_atlas(tmp_path, x, photos, captions, person_of) as atlas:
+        assert len({f.person_id for f in atlas.faces.live() if y[_row(atlas, f, photos)] in (0, 1)}) == 1
+        name_from_captions(atlas)
+        for face in atlas.faces.live():
+            truth = names[int(y[_row(atlas, face, photos)])]
+            assert atlas.people.get(face.person_id).name == truth, (face.id, truth)
+        moved = [s for s in caption_name_sources(atlas) if s.applied and s.name == "Bo Kim"]
+        assert moved and all(s.from_person is not None for s in moved)
+        # undo one: the face goes back where it was and the name is not applied to it again
+        face_id = moved[0].face_id
+        assert undo_caption_name(atlas, face_id)
+        assert atlas.faces.get(face_id).person_id == moved[0].from_person
+        name_from_captions(atlas)
+        assert atlas.faces.get(face_id).person_id == moved[0].from_person
+
+
+def _row(atlas, face, photos) -> int:
+    """The row of ``x`` a stored face came from (photo from its path, place from its box)."""
+    p = int(face.image_path.rsplit("/", 1)[-1].split(".")[0])
+    return photos[p][int(face.bbox.x1 // 100)]
+
+
+@pytest.mark.parametrize("first", ["Ann Lee", "Bo Kim"])
+def test_positions_tell_apart_people_always_photographed_together(first):
+    """Two people always photographed together: only "(L)" / "(R)" can say who is who (with either
+    name on either identity, so a lucky tie-break cannot pass the test)."""
+    x, y = _clusters(2, 4, seed=3)
+    second = "Bo Kim" if first == "Ann Lee" else "Ann Lee"
+    photos, caps, centres = [], [], np.zeros(len(x))
+    for k in range(4):
+        a, b = int(np.nonzero(y == 0)[0][k]), int(np.nonzero(y == 1)[0][k])
+        left, right = (a, b) if k % 2 else (b, a)
+        centres[left], centres[right] = 10.0, 200.0
+        who = {a: first, b: second}
+        caps.append(parse_caption(f"{who[right]} (R) greets {who[left]} (L).", use_ner=False))
+        photos.append([b, a])
+    result = name_faces(photos, caps, x, centres=centres)
+    assert all(result[f].name == (first if y[f] == 0 else second) for f in range(len(x)))
+
+
+def test_a_name_seen_once_cannot_confirm_itself():
+    """A distractor named in one photo only never becomes confident by matching its own face."""
+    x, y = _clusters(3, 4, seed=5)
+    photos = [[0], [1], [2], [3], [4]]
+    caps = [["Ann Lee"], ["Ann Lee"], ["Ann Lee"], ["Ann Lee"], ["Ann Lee", "Zed Once"]]  # face 4 is Bo
+    result = name_faces(photos, caps, x)
+    assert all(result[f].name == "Ann Lee" and auto_apply(result[f]) for f in range(4))
+    assert not auto_apply(result[4]), result[4]
+
+
+def test_captions_that_appear_or_change_after_a_scan_are_read(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.fromarray(astronaut()).save(folder / "a.jpg")
+    with Atlas(tmp_path / "atlas.sqlite3") as atlas:
+        scan(atlas, [folder])
+        image = atlas.images.get_by_path(str(folder / "a.jpg")).id
+        assert atlas.images.caption(image) is None
+        (folder / "a.jpg.txt").write_text("Eileen Collins before launch")
+        summary = scan(atlas, [folder])
+        assert summary.analyzed == 0 and summary.captions_updated == 1
+        assert atlas.images.caption(image) == ("Eileen Collins before launch", "sidecar")
+        (folder / "a.jpg.txt").write_text("Cmdr. Eileen Collins, 1999")
+        scan(atlas, [folder])
+        assert atlas.images.caption(image) == ("Cmdr. Eileen Collins, 1999", "sidecar")
+        (folder / "a.jpg.txt").unlink()
+        assert scan(atlas, [folder]).captions_updated == 1 and atlas.images.caption(image) is None

@@ -232,27 +232,52 @@ def clusters(
 
 @app.command("naming")
 def naming(
-    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
-    out: Annotated[Path, typer.Option(help="Where to write the composite news photos and captions.")] = Path(
-        "faceatlas-news"
-    ),
-    count: Annotated[int, typer.Option(help="Number of composite photos.")] = 60,
-    seed: Annotated[int, typer.Option(help="Random seed (the set is deterministic).")] = 7,
+    data_root: Annotated[
+        Path, typer.Argument(help="The shared data folder (--set shared) or devsets / celeba_dev (--set celeba).")
+    ],
+    which: Annotated[str, typer.Option("--set", help="shared: ../shared/data; celeba: celeba_dev.")] = "shared",
+    half: Annotated[str, typer.Option(help="celeba_dev half: dev (choose) or test (report).")] = "dev",
+    captions: Annotated[str, typer.Option(help="celeba captions: news (agency style) or simple.")] = "news",
+    grayscale: Annotated[bool, typer.Option("--grayscale", help="Analyse grey copies of the composites.")] = False,
+    tau: Annotated[float | None, typer.Option(help="Confidence that applies a one-photo name.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the composites (default: faceatlas-news, or the eval cache for celeba)."),
+    ] = None,
+    count: Annotated[int | None, typer.Option(help="Number of composites (60 shared, 300 celeba).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (7 shared, 11 celeba; deterministic).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Naming accuracy from captions with 0, 1 and 2 distractor names per caption."""
+    """Naming from captions on composite news photos: faces named right and precision (celeba), or
+    accuracy with 0, 1 and 2 distractor names per caption (shared)."""
     import json
 
-    from faceatlas.eval.naming import build_news_set, naming_accuracy
+    if which == "celeba":
+        from faceatlas.eval.news import evaluate_celeba
 
-    items = build_news_set(data_root, out, count, seed)
-    names = json.loads((out / "truth.json").read_text())["names"]
-    report = naming_accuracy(items, names)
+        if half not in ("dev", "test") or captions not in ("news", "simple"):
+            out_console.print("--half must be dev or test and --captions news or simple")
+            raise typer.Exit(2)
+        from faceatlas.eval.cache import cache_root
+
+        target = (out or cache_root() / "news") / f"celeba_{half}"  # kept: a second run reads cached faces
+        seed = 11 if seed is None else seed
+        report = evaluate_celeba(data_root, half, target, captions, count or 300, seed, tau, grayscale)
+    elif which == "shared":
+        from faceatlas.eval.naming import build_news_set, naming_accuracy
+
+        out = out or Path("faceatlas-news")
+        items = build_news_set(data_root, out, count or 60, 7 if seed is None else seed)
+        names = json.loads((out / "truth.json").read_text())["names"]
+        report = naming_accuracy(items, names)
+    else:
+        out_console.print(f"--set must be shared or celeba, not {which!r}")
+        raise typer.Exit(2)
     if as_json:
         emit_json(report)
     else:
         for k, v in report.items():
-            out_console.print(f"{k:>26}: {v}")
+            out_console.print(f"{k:>36}: {v}")
 
 
 @app.command("active")

@@ -38,16 +38,62 @@ def import_captions(
         )
 
 
-def name_from_captions(
-    threshold: Annotated[float, typer.Option(help="Apply proposals at least this confident.")] = 0.7,
+@captions_app.command("sources")
+def caption_sources(
+    person: Annotated[int | None, typer.Option(help="Only this person's faces.")] = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Propose a name for each person from the captions of their photos; apply the confident ones."""
-    from faceatlas.people.labeling import name_from_captions as run
+    """Where caption names came from: per face, the photo whose caption named it, the confidence, the
+    evidence (photos), whether it was applied and the person the face was in before."""
+    from faceatlas.people.caption_naming import caption_name_sources
 
     with _open(db) as atlas:
-        proposals = run(atlas, threshold)
+        rows = [r.to_dict() | {"image": atlas.images.get(r.image_id).path} for r in caption_name_sources(atlas, person)]
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        state = "applied" if r["applied"] else "to review"
+        out_console.print(
+            f"face {r['face_id']:>6}: {r['name']!r} from the caption of {r['image']} "
+            f"(confidence {r['confidence']:.2f}, {r['photos']} photos, {state})"
+            f" → faceatlas captions undo {r['face_id']}",
+            highlight=False,
+        )
+
+
+@captions_app.command("undo")
+def caption_undo(face_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Take back the caption name of a face (it returns where it was; the name is not applied again)."""
+    from faceatlas.people.caption_naming import undo_caption_name
+
+    with _open(db) as atlas:
+        done = undo_caption_name(atlas, face_id)
+    if not done:
+        _fail(FaceAtlasError(f"face {face_id} has no caption name"), as_json)
+    if as_json:
+        emit_json({"face_id": face_id, "undone": True})
+    else:
+        out_console.print(f"caption name of face {face_id} undone")
+
+
+def name_from_captions(
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="τ: apply a name seen in one photo at least this sure (default: chosen on dev)."),
+    ] = None,
+    min_photos: Annotated[int, typer.Option(help="Apply a name whose faces agree over this many photos.")] = 2,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Name faces from the captions of their photos, face by face; apply the strong names (an impure
+    person is split by name), leave the rest as review questions."""
+    from faceatlas.people.labeling import name_from_captions as run
+    from faceatlas.people.naming import AUTO_CONFIDENCE
+
+    with _open(db) as atlas:
+        proposals = run(atlas, AUTO_CONFIDENCE if threshold is None else threshold, min_photos)
     if as_json:
         emit_json([p.to_dict() for p in proposals])
         return

@@ -29,6 +29,7 @@ class Plan:
     vanished: list[int]  # image ids under the scanned folders whose file is gone
     seen: int
     unreadable: list[dict] = field(default_factory=list)  # {"path", "error"} of folders that cannot be listed
+    kept: list[tuple[int, str]] = field(default_factory=list)  # (image id, path) of files not re-analysed
 
 
 def file_sha256(path: str, limit: int = DEFAULT_LIMITS.max_bytes) -> str:
@@ -67,6 +68,7 @@ def make_plan(
     ignored. Folders that cannot be listed are reported to ``on_error`` and in ``Plan.unreadable``."""
     allowed = [os.path.realpath(c) for c in confine] if confine is not None else None
     todo: list[WorkItem] = []
+    kept: list[tuple[int, str]] = []
     unchanged = 0
     seen_paths: set[str] = set()
     unreadable: list[dict] = []
@@ -93,11 +95,13 @@ def make_plan(
         if row and row.status in ("done", "failed") and not (rescan_failed and row.status == "failed"):
             if row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
                 unchanged += 1
+                kept.append((row.id, p))
                 continue
             if row.status == "done" and row.size == st.st_size and row.sha256 == _sha_or_none(p):
                 with atlas.transaction():
                     atlas.images.touch(row.id, st.st_size, st.st_mtime_ns)
                 unchanged += 1
+                kept.append((row.id, p))
                 continue
         todo.append(WorkItem(p, st.st_size, st.st_mtime_ns))
     vanished = []
@@ -106,7 +110,7 @@ def make_plan(
         for row in atlas.images.under(prefix):
             if row.status != "missing" and row.path not in seen_paths and not os.path.exists(row.path):
                 vanished.append(row.id)
-    return Plan(todo, unchanged, vanished, len(seen_paths), unreadable)
+    return Plan(todo, unchanged, vanished, len(seen_paths), unreadable, kept)
 
 
 def is_within(path: str | Path, folders: list[str]) -> bool:

@@ -27,6 +27,7 @@ from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
 from faceatlas.errors import EmbedderMismatchError
 from faceatlas.identity.space import space_of
 from faceatlas.interop.dates import taken_at
+from faceatlas.io.captions import embedded_caption, sidecar_caption
 from faceatlas.people.assign import AssignReport, assign_new_faces, full_recluster
 from faceatlas.pipeline import AnalyzerConfig
 from faceatlas.store import Atlas
@@ -46,6 +47,7 @@ class ScanSummary:
     reembedded: int = 0  # images analysed again because their faces were of another embedder
     reembed_left: int = 0
     assignment: dict = field(default_factory=dict)
+    captions_updated: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -73,7 +75,32 @@ def commit_result(atlas: Atlas, res: WorkResult, keep_ids: bool = False) -> int:
         atlas.images.set_taken_at(image_id, taken_at(res.item.path))
         if res.caption:
             atlas.images.set_caption(image_id, *res.caption)
+        elif (stored := atlas.images.caption(image_id)) is not None and stored[1] != "manifest":
+            atlas.images.delete_caption(image_id)  # the sidecar or embedded caption is gone
         return len(res.faces)
+
+
+def refresh_captions(atlas: Atlas, kept: list[tuple[int, str]]) -> int:
+    """Sidecar captions of files not re-analysed: one that appeared or changed since the last scan is
+    read now, one that was removed falls back to the caption embedded in the photo (a changed
+    embedded caption changes the file, which is then analysed again). Returns how many changed."""
+    changed = 0
+    with atlas.transaction():
+        for image_id, path in kept:
+            stored = atlas.images.caption(image_id)
+            text = sidecar_caption(Path(path))
+            if text is not None:
+                if stored != (text, "sidecar"):
+                    atlas.images.set_caption(image_id, text, "sidecar")
+                    changed += 1
+            elif stored is not None and stored[1] == "sidecar":
+                embedded = embedded_caption(Path(path))
+                if embedded:
+                    atlas.images.set_caption(image_id, embedded, "embedded")
+                else:
+                    atlas.images.delete_caption(image_id)
+                changed += 1
+    return changed
 
 
 def run_items(items: list[WorkItem], config: AnalyzerConfig, workers: int) -> Iterator[WorkResult]:
@@ -144,6 +171,7 @@ def _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, en
                 on_error(res.item.path, res.error)
         if progress:
             progress(1)
+    summary.captions_updated = refresh_captions(atlas, plan.kept)
     if plan.vanished:
         with atlas.transaction():
             atlas.images.mark_missing(plan.vanished)

@@ -27,11 +27,10 @@ from faceatlas.index.knn import build_faiss, search
 from faceatlas.io.captions import read_manifest
 from faceatlas.people import corrections
 from faceatlas.people.identify import identify, scores
-from faceatlas.people.names import extract_names
-from faceatlas.people.naming import name_faces
+from faceatlas.people.naming import AUTO_CONFIDENCE, AUTO_PHOTOS
 from faceatlas.store import Atlas
 
-APPLY_THRESHOLD = 0.7
+APPLY_THRESHOLD = AUTO_CONFIDENCE  # kept for callers of the old name
 # "Is this X?" rather than "Who is this?" when the person's centroid is this near a named person's
 CONFIRM_DISTANCE = 0.5
 # identification after an answer: a face joins a person automatically from this confidence
@@ -68,46 +67,30 @@ def import_manifest(atlas: Atlas, manifest: Path) -> dict:
     return {"captions": matched, "images_not_in_atlas": unknown}
 
 
-def name_from_captions(atlas: Atlas, threshold: float = APPLY_THRESHOLD) -> list[Proposal]:
-    """Name faces from their photos' captions, then propose a name per person: the name its faces
-    got, weighted by confidence, over its faces in captioned photos. Applied when the confidence is
-    at least ``threshold`` and the user has not named the person; otherwise left for review."""
-    captions = atlas.images.captions()
-    known = [p.name for p in atlas.people.all() if p.name]
-    photos, cands, faces = [], [], []
-    for image_id, text in sorted(captions.items()):
-        recs = atlas.faces.of_image(image_id)
-        photos.append(list(range(len(faces), len(faces) + len(recs))))
-        faces.extend(recs)
-        cands.append(extract_names(text, known))
-    if not faces:
-        return []
-    answers = name_faces(photos, cands, np.stack([f.embedding for f in faces]))
-    votes: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    counts: dict[int, int] = defaultdict(int)
-    for face, ans in zip(faces, answers):
-        if face.person_id is None:
-            continue
-        counts[face.person_id] += 1
-        if ans.name is not None:
-            votes[face.person_id][ans.name] += ans.confidence
-    out = []
+def name_from_captions(
+    atlas: Atlas, threshold: float = AUTO_CONFIDENCE, min_photos: int = AUTO_PHOTOS
+) -> list[Proposal]:
+    """Name faces from their photos' captions, face by face (:mod:`faceatlas.people.caption_naming`):
+    a name is applied when it took faces in ≥ ``min_photos`` photos or is ``threshold`` sure, never
+    over the user's word; the rest become review questions. Returns one proposal per person touched.
+    The whole run is one entry of the action log (``faceatlas undo`` takes it back)."""
+    from faceatlas.people.caption_naming import apply_caption_names, caption_name_sources
+
     with atlas.transaction(), atlas.actions.record("captions", "names from captions") as action:
-        for person, tally in votes.items():
-            name, score = max(tally.items(), key=lambda kv: (kv[1], kv[0]))
-            confidence = round(score / counts[person], 4)
-            user_named = atlas.people.name_source(person) == "user"
-            apply = confidence >= threshold and not user_named
-            if apply:
-                atlas.people.rename(person, name, source="captions")
-            if user_named:
-                atlas.people.clear_proposal(person)
-                continue
-            atlas.people.set_proposal(person, name, confidence, counts[person], apply)
-            out.append(Proposal(person, name, confidence, counts[person], apply))
-        applied = sum(p.applied for p in out)
-        atlas.actions.set_summary(action, f"named {applied} people from captions ({len(out) - applied} to review)")
-    return sorted(out, key=lambda p: -p.confidence)
+        result = apply_caption_names(atlas, threshold, min_photos)
+        out = [Proposal(p["person_id"], p["name"], p["confidence"], p["faces"], False) for p in result["proposals"]]
+        applied: dict[int, list[float]] = defaultdict(list)
+        for rec in caption_name_sources(atlas):
+            face = atlas.faces.get(rec.face_id)
+            if rec.applied and face is not None and face.person_id is not None:
+                if atlas.people.get(face.person_id).name == rec.name:
+                    applied[face.person_id].append(rec.confidence)
+        names = atlas.people.names()
+        out += [Proposal(pid, names[pid], round(float(np.mean(c)), 4), len(c), True) for pid, c in applied.items()]
+        atlas.actions.set_summary(
+            action, f"named {len(applied)} people from captions ({len(result['proposals'])} to review)"
+        )
+    return sorted(out, key=lambda p: (-p.confidence, p.person_id))
 
 
 def _labels(atlas: Atlas):

@@ -1,9 +1,11 @@
-"""Naming faces from captions (weakly supervised face naming, the task of SECLA and "Names and
-Faces in the News").
+"""Naming faces from captions at the face level (weakly supervised face naming: the task of SECLA,
+Pham et al. 2010, and of "Names and Faces in the News", Berg et al. 2004).
 
 Each photo has faces and the names its caption mentions. Every face gets one of its photo's names or
-"unknown", a name goes to at most one face of a photo, and evidence pools across the collection
-through the embeddings. Method: alternating constrained matching (hard EM).
+"unknown", a name goes to at most one face of a photo, a face takes at most one name, and evidence
+pools across the whole collection through a per-name identity model. Nothing depends on how the
+faces were clustered, so one impure cluster cannot block a name. Method: alternating constrained
+matching (hard EM).
 
 1. Initial prototype of a name: among the faces of the photos that mention it, the face with the
    most look-alikes (within ``link``) in *other* photos mentioning the same name — the face that
@@ -12,30 +14,65 @@ through the embeddings. Method: alternating constrained matching (hard EM).
    always photographed together once one of them appears alone. A name seen in a single photo with
    a single face takes that face.
 2. E-step, per photo: a minimum-cost bipartite matching (Hungarian, scipy) of faces to the caption's
-   names plus one "unknown" slot per face; cost = distance to the name's prototype, ``unknown_cost``
+   names plus one "unknown" slot per face; cost = distance to the name's prototype (+ ``hint_weight``
+   per place a face is away from where "(L)", "(R)", "From left:" put the name), ``unknown_cost``
    for unknown, ``unknown_cost`` - 0.01 for a name without a prototype yet (only elimination can
    give it a face).
 3. M-step: each prototype becomes the mean of the faces matched to its name. Repeat until stable.
 
-Confidence of a face's answer: logistic in the cost margin to its best alternative.
+Confidence of a face's answer: logistic in the cost margin to its best alternative (another name of
+the caption, or unknown). ``photos`` of an answer: how many photos' faces took the name — the
+evidence an automatic name needs (:func:`auto_apply`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+from faceatlas.people.names import CaptionName
+
+# τ: a name seen in one photo only is applied when its confidence is at least this (chosen on the
+# dev half of celeba_dev for precision ≥ 0.97: `faceatlas eval naming --set celeba --half dev`)
+AUTO_CONFIDENCE = 0.6
+# a name whose faces come from at least this many photos (and agree with each other) is applied
+AUTO_PHOTOS = 2
+# ... with at least this confidence (a weak answer stays a question even with evidence)
+AUTO_CONFIDENCE_WITH_EVIDENCE = 0.6
 
 
 @dataclass(frozen=True)
 class FaceName:
     name: str | None  # None: unknown
     confidence: float
+    photos: int = 0  # photos whose faces took this name (evidence for the name)
 
 
-def _initial_prototypes(photos, names, x, link: float) -> dict[str, np.ndarray]:
+def auto_apply(
+    answer: FaceName,
+    tau: float = AUTO_CONFIDENCE,
+    min_photos: int = AUTO_PHOTOS,
+    floor: float = AUTO_CONFIDENCE_WITH_EVIDENCE,
+) -> bool:
+    """Whether a face's caption name is strong enough to apply without asking: the name took faces
+    in ≥ ``min_photos`` photos and this answer is at least ``floor`` sure, or it is at least ``tau``
+    sure."""
+    if answer.name is None:
+        return False
+    return answer.confidence >= tau or (answer.photos >= min_photos and answer.confidence >= floor)
+
+
+def _name(n: str | CaptionName) -> str:
+    return n.name if isinstance(n, CaptionName) else n
+
+
+def _initial_prototypes(photos, names, x, link: float, allowed=None) -> dict[str, np.ndarray]:
+    """``allowed(p, n)``: the faces of photo p that name n may take (where a caption placed it)."""
+    allowed = allowed or (lambda p, n: photos[p])
     by_name: dict[str, list[int]] = {}
     for p, ns in enumerate(names):
         for n in set(ns):
@@ -44,15 +81,16 @@ def _initial_prototypes(photos, names, x, link: float) -> dict[str, np.ndarray]:
     for n, ps in by_name.items():
         found = []
         for p in ps:
-            for f in photos[p]:
+            for f in allowed(p, n):
                 members = [f]
                 for q in ps:
-                    if q == p or not photos[q]:
+                    faces_q = allowed(q, n)
+                    if q == p or not faces_q:
                         continue
-                    d = np.linalg.norm(x[photos[q]] - x[f], axis=1)
+                    d = np.linalg.norm(x[faces_q] - x[f], axis=1)
                     j = int(np.argmin(d))
                     if d[j] <= link:
-                        members.append(photos[q][j])
+                        members.append(faces_q[j])
                 if len(members) > 1:
                     found.append((len(members) - 1, f, members))
         options[n] = sorted(found, key=lambda t: (-t[0], t[1]))
@@ -74,16 +112,36 @@ def _initial_prototypes(photos, names, x, link: float) -> dict[str, np.ndarray]:
 
 def name_faces(
     photos: list[list[int]],
-    names: list[list[str]],
+    names: Sequence[Sequence[str | CaptionName]],
     x: np.ndarray,
-    unknown_cost: float = 0.55,
-    link: float = 0.5,
+    unknown_cost: float = 0.7,
+    link: float = 0.45,
     iterations: int = 20,
+    centres: Sequence[float] | np.ndarray | None = None,
+    hint_weight: float = 0.1,
 ) -> list[FaceName]:
-    """``photos[p]``: indices into ``x`` of photo p's faces; ``names[p]``: its caption's names.
-    Returns one :class:`FaceName` per row of ``x`` (faces in no photo stay unknown)."""
+    """``photos[p]``: indices into ``x`` of photo p's faces; ``names[p]``: its caption's names (strings
+    or :class:`CaptionName` with positions); ``centres``: each face's horizontal centre, which the
+    positions need. Returns one :class:`FaceName` per row of ``x`` (faces in no photo: unknown)."""
     x = np.asarray(x, dtype=np.float64)
-    protos = _initial_prototypes(photos, names, x, link)
+    plain = [list(dict.fromkeys(_name(n) for n in ns)) for ns in names]
+    hints: list[dict[str, object]] = []
+    for ns in names:
+        h = {}
+        for n in ns:
+            if isinstance(n, CaptionName) and n.position is not None and n.name not in h:
+                h[n.name] = n.position
+        hints.append(h)
+    ranks = [_ranks(faces, centres) for faces in photos]
+
+    def allowed(p: int, n: str) -> list[int]:
+        pos, rank = hints[p].get(n), ranks[p]
+        if pos is None or rank is None or len(photos[p]) < 2:
+            return photos[p]
+        gap = [abs(pos.expected_index(len(rank)) - r) for r in rank]
+        return [f for f, g in zip(photos[p], gap) if g == min(gap)]
+
+    model = _Model(_initial_prototypes(photos, plain, x, link, allowed))
     result: list[FaceName] = [FaceName(None, 0.0)] * len(x)
     previous: dict[int, str | None] = {}
     for _ in range(iterations):
@@ -91,11 +149,17 @@ def name_faces(
         for p, faces in enumerate(photos):
             if not faces:
                 continue
-            cand = list(dict.fromkeys(names[p]))
+            cand = plain[p]
             cost = np.full((len(faces), len(cand) + len(faces)), np.inf)
+            rank = ranks[p]
+            protos = {n: model.prototype(n, p) for n in cand}
             for i, f in enumerate(faces):
                 for j, n in enumerate(cand):
-                    cost[i, j] = float(np.linalg.norm(x[f] - protos[n])) if n in protos else unknown_cost - 0.01
+                    proto = protos[n]
+                    cost[i, j] = float(np.linalg.norm(x[f] - proto)) if proto is not None else unknown_cost - 0.01
+                    pos = hints[p].get(n)
+                    if pos is not None and rank is not None and len(faces) > 1:
+                        cost[i, j] += hint_weight * abs(pos.expected_index(len(faces)) - rank[i])
                 cost[i, len(cand) + i] = unknown_cost
             rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e6))
             for i, j in zip(rows, cols):
@@ -106,12 +170,69 @@ def name_faces(
                 others = others[np.isfinite(others)]
                 margin = (others.min() - cost[i, j]) if len(others) else 1.0
                 result[f] = FaceName(chosen, round(1 / (1 + math.exp(-margin / 0.03)), 4))
-        groups: dict[str, list[int]] = {}
-        for f, n in current.items():
-            if n is not None:
-                groups.setdefault(n, []).append(f)
-        protos.update({n: x[fs].mean(axis=0) for n, fs in groups.items()})
+        photo_of = {f: p for p, faces in enumerate(photos) for f in faces}
+        model = _Model.from_assignment(current, photo_of, x, fallback=model)
         if current == previous:
             break
         previous = current
-    return result
+    # evidence: the photos whose face took the name and lies within ``link`` of the name's model
+    # as the other photos make it
+    photo_of = {f: p for p, faces in enumerate(photos) for f in faces}
+    agrees = {}
+    for f, a in enumerate(result):
+        if a.name is not None:
+            proto = model.prototype(a.name, photo_of[f])
+            agrees[f] = proto is not None and float(np.linalg.norm(x[f] - proto)) <= link
+    support: dict[str, set[int]] = {}
+    for f, ok in agrees.items():
+        if ok:
+            support.setdefault(result[f].name, set()).add(photo_of[f])
+    return [
+        FaceName(a.name, a.confidence, len(support.get(a.name, ())) if agrees[f] else 0) if a.name else a
+        for f, a in enumerate(result)
+    ]
+
+
+class _Model:
+    """Per-name prototypes. After the first round a photo sees each name's mean over the faces of the
+    *other* photos that took it (leave one photo out), so a name that took a face in one photo only
+    cannot confirm itself with that face."""
+
+    def __init__(self, initial: dict[str, np.ndarray]) -> None:
+        self.initial = initial
+        self.sums: dict[str, np.ndarray] = {}
+        self.counts: dict[str, int] = {}
+        self.by_photo: dict[tuple[str, int], tuple[np.ndarray, int]] = {}
+
+    @classmethod
+    def from_assignment(cls, current: dict[int, str | None], photo_of: dict[int, int], x: np.ndarray, fallback):
+        model = cls({})
+        for f, n in current.items():
+            if n is None:
+                continue
+            p = photo_of[f]
+            model.sums[n] = model.sums.get(n, 0) + x[f]
+            model.counts[n] = model.counts.get(n, 0) + 1
+            s, c = model.by_photo.get((n, p), (0, 0))
+            model.by_photo[(n, p)] = (s + x[f], c + 1)
+        # names no face took keep their initial prototype (a later round may give them faces)
+        model.initial = {n: v for n, v in fallback.initial.items() if n not in model.counts}
+        return model
+
+    def prototype(self, name: str, photo: int) -> np.ndarray | None:
+        if name not in self.counts:
+            return self.initial.get(name)
+        s, c = self.by_photo.get((name, photo), (0, 0))
+        rest = self.counts[name] - c
+        return (self.sums[name] - s) / rest if rest else None
+
+
+def _ranks(faces: list[int], centres) -> list[float] | None:
+    """Each face's place from the left among its photo's faces (0 = leftmost)."""
+    if centres is None:
+        return None
+    xs = np.asarray([centres[f] for f in faces], dtype=np.float64)
+    order = np.argsort(xs, kind="stable")
+    rank = np.empty(len(faces))
+    rank[order] = np.arange(len(faces))
+    return rank.tolist()

@@ -106,6 +106,14 @@ class ImageTable:
         )
         return {r[0]: r[1] for r in rows}
 
+    def caption(self, image_id: int) -> tuple[str, str] | None:
+        """(text, source) of an image's caption, or None."""
+        row = self.conn.execute("SELECT text, source FROM captions WHERE image_id = ?", (image_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def delete_caption(self, image_id: int) -> None:
+        self.conn.execute("DELETE FROM captions WHERE image_id = ?", (image_id,))
+
     def set_caption(self, image_id: int, text: str, source: str) -> None:
         self.conn.execute(
             "INSERT INTO captions (image_id, text, source) VALUES (?, ?, ?) "

@@ -174,6 +174,23 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE images ADD COLUMN taken_at TEXT;
     """,
+    # names read from captions, per face: where each came from (the photo), how sure, the evidence,
+    # whether it was applied, the person the face was in before (to undo), and undone ones (never
+    # applied again)
+    """
+    CREATE TABLE caption_names (
+        face_id     INTEGER PRIMARY KEY REFERENCES faces(id) ON DELETE CASCADE,
+        image_id    INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        confidence  REAL NOT NULL,
+        photos      INTEGER NOT NULL,
+        applied     INTEGER NOT NULL DEFAULT 0,
+        from_person INTEGER,
+        undone      INTEGER NOT NULL DEFAULT 0,
+        created_at  REAL NOT NULL
+    );
+    CREATE INDEX caption_names_image ON caption_names(image_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
