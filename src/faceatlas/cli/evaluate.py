@@ -166,6 +166,9 @@ def tune_clusters(
     roots: Annotated[list[Path], typer.Argument(help="Dev-half sets from build-clusters (tuned jointly).")],
     out: Annotated[Path | None, typer.Option(help="Write the chosen parameters here (JSON).")] = None,
     methods: Annotated[list[str] | None, typer.Option("--method", help="Only these methods.")] = None,
+    precision_floor: Annotated[
+        float | None, typer.Option(help="Only settings with BCubed precision >= this on every set, for all methods.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Grid-search every method's parameters on dev-half sets: best mean BCubed F (faceatlas: best
@@ -175,7 +178,7 @@ def tune_clusters(
     from faceatlas.eval.cluster_sets import load_faces
     from faceatlas.eval.clusters import tune
 
-    results = tune([load_faces(r) for r in roots], methods)
+    results = tune([load_faces(r) for r in roots], methods, precision_floor)
     rows = [r.to_dict() for r in results]
     if out:
         out.write_text(json.dumps(rows, indent=1))

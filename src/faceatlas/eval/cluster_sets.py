@@ -41,12 +41,15 @@ class Degradation:
 class CelebaSetSpec:
     """A clustering set from one half of ``celeba_dev``. Identities are taken in number order; every
     ``singleton_every``-th one (the 3rd, 6th, ...) contributes only its first photo, as a person
-    seen once (0: none)."""
+    seen once (0: none). ``max_identities`` / ``max_photos`` (0: all) take the first identities and
+    each one's first photos: a small fixed subset for tests."""
 
     half: str = "dev"
     grayscale: bool = False
     lowres: bool = False
     singleton_every: int = 3
+    max_identities: int = 0
+    max_photos: int = 0
 
 
 @dataclass
@@ -78,7 +81,7 @@ def build_celeba_set(
     by_id: dict[str, list[Path]] = {}
     for p in photos:
         by_id.setdefault(p.identity, []).append(p.path)
-    ids = sorted(by_id)
+    ids = sorted(by_id)[: spec.max_identities or None]
     singles = {i for n, i in enumerate(ids, start=1) if spec.singleton_every and n % spec.singleton_every == 0}
     cache = FaceCache(analyzer)
     how = Degradation(grayscale=spec.grayscale)
@@ -87,7 +90,7 @@ def build_celeba_set(
         if identity in singles:
             linked += link_into(by_id[identity][0], out / "singletons" / identity)
             continue
-        for src in by_id[identity]:
+        for src in by_id[identity][: spec.max_photos or None]:
             linked += link_into(src, out / "identities" / identity)
             if spec.lowres:
                 faces = cache.faces(src, variant)

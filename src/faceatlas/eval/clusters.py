@@ -155,6 +155,7 @@ METHODS: dict[str, Method] = {
                 "min_quality": (0.6, 0.65, 0.7),
                 "attach_threshold": (0.4, 0.55),
                 "attach_margin": (0.0, 0.2),
+                "poor_threshold": (0.35, 0.4),
                 "join_threshold": (None, 0.5),
             },
             precision_floor=0.97,
@@ -188,17 +189,17 @@ METHODS: dict[str, Method] = {
 DEV_TUNED: dict[str, dict[str, dict]] = {
     "clean": {
         "faceatlas": {},
-        "chinese-whispers": {"threshold": 0.5},
-        "dbscan": {"eps": 0.5, "min_samples": 2},
+        "chinese-whispers": {"threshold": 0.54},
+        "dbscan": {"eps": 0.5, "min_samples": 1},
         "hac-average": {"threshold": 0.625},
-        "rank-order": {"k": 20, "threshold": 1.0},
+        "rank-order": {"k": 20, "threshold": 0.5},
     },
     "lowres": {
         "faceatlas": {},
         "chinese-whispers": {"threshold": 0.5},
-        "dbscan": {"eps": 0.5, "min_samples": 2},
-        "hac-average": {"threshold": 0.625},
-        "rank-order": {"k": 20, "threshold": 1.0},
+        "dbscan": {"eps": 0.44, "min_samples": 1},
+        "hac-average": {"threshold": 0.65},
+        "rank-order": {"k": 40, "threshold": 0.2},
     },
 }
 
@@ -251,9 +252,12 @@ class TuneResult:
         }
 
 
-def tune(sets: list[FaceSet], methods: list[str] | None = None) -> list[TuneResult]:
+def tune(
+    sets: list[FaceSet], methods: list[str] | None = None, precision_floor: float | None = None
+) -> list[TuneResult]:
     """Grid-search each method on ``sets`` (dev-half sets): the setting of best mean BCubed F among
-    those whose precision reaches the method's floor on every set (the best F when none does)."""
+    those whose precision reaches the method's floor (or ``precision_floor`` for every method) on
+    every set; the best F when none does."""
     results = []
     for name in methods or list(METHODS):
         m = METHODS[name]
@@ -271,7 +275,8 @@ def tune(sets: list[FaceSet], methods: list[str] | None = None) -> list[TuneResu
                     scores,
                 )
             )
-        ok = [t for t in tried if t.min_precision >= m.precision_floor] or tried
+        floor = m.precision_floor if precision_floor is None else precision_floor
+        ok = [t for t in tried if t.min_precision >= floor] or tried
         results.append(max(ok, key=lambda t: t.mean_f))
     return results
 
