@@ -146,3 +146,22 @@ def test_guard_celeba_subset(celeba_dev, tmp_path, grayscale, min_p, min_f):
     fa = scores["faceatlas"]
     assert fa.bcubed_precision >= min_p and fa.bcubed_f >= min_f, fa.to_dict()
     assert fa.bcubed_f > max(scores["chinese-whispers"].bcubed_f, scores["dbscan"].bcubed_f)
+
+
+def test_cli_builds_a_celeba_set_and_rejects_a_set_without_faces(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app
+
+    runner = CliRunner()
+    root = _fake_celeba(tmp_path, {2: 3, 4: 2, 6: 1, 3: 2})
+    args = ["eval", "build-clusters", str(root), str(tmp_path / "set"), "--set", "celeba", "--half", "test"]
+    res = runner.invoke(app, [*args, "--no-degraded", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["photos"] == 2 and (tmp_path / "set" / "identities" / "00003").is_dir()
+    bad = runner.invoke(app, [*args[:-1], "both"])
+    assert bad.exit_code == 2 and "dev or test" in bad.output
+    empty = runner.invoke(app, ["eval", "clusters", str(tmp_path / "set"), "--json"])  # 8 px black photos
+    assert empty.exit_code == 2 and "no faces found" in empty.output

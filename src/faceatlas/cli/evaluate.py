@@ -156,9 +156,18 @@ def clusters(
     rows = []
     for root in roots:
         chosen = _read_params(params) or DEV_TUNED[condition(root)]
-        for s in evaluate_set(load_faces(root), chosen, methods):
+        try:
+            faces = load_faces(root)
+        except (ValueError, OSError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="ROOTS") from exc
+        for s in evaluate_set(faces, chosen, methods):
             rows.append({"set": root.name, **s.to_dict()})
-    _print_rows(rows, as_json)
+    if as_json:
+        emit_json(rows)
+        return
+    short = {"bcubed_precision": "P", "bcubed_recall": "R", "bcubed_f": "F", "pairwise_f": "pair F"}
+    keep = ["set", "method", *short, "clusters", "unassigned", "identities"]
+    _print_rows([{short.get(k, k): r[k] for k in keep} for r in rows], False)
 
 
 @app.command("tune-clusters")
@@ -178,7 +187,11 @@ def tune_clusters(
     from faceatlas.eval.cluster_sets import load_faces
     from faceatlas.eval.clusters import tune
 
-    results = tune([load_faces(r) for r in roots], methods, precision_floor)
+    try:
+        sets = [load_faces(r) for r in roots]
+    except (ValueError, OSError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="ROOTS") from exc
+    results = tune(sets, methods, precision_floor)
     rows = [r.to_dict() for r in results]
     if out:
         out.write_text(json.dumps(rows, indent=1))

@@ -176,5 +176,7 @@ def load_faces(root: Path, analyzer: FaceAnalyzer | None = None, cache: FaceCach
                 qual.append(face.quality)
                 photos.append(n)
                 files.append(str(path.relative_to(root)))
+    if not vecs:
+        raise ValueError(f"no faces found in {root} (expected identities/<identity>/ photos)")
     _, truth = np.unique(np.array(labels), return_inverse=True)
     return FaceSet(np.stack(vecs).astype(np.float32), truth, np.array(qual, dtype=float), np.array(photos), files)
