@@ -77,7 +77,8 @@ def test_poor_faces_of_two_people_do_not_bridge_them():
     ]
     xx = np.vstack([x, np.array(poor, dtype=np.float32)])
     quality = np.array([0.9] * 8 + [0.45] * 6)
-    labels = FaceClusterer().fit_predict(xx, quality=quality)
+    loose = FaceClusterer(attach_threshold=0.55, attach_margin=0.0)  # the mechanism, not the defaults
+    labels = loose.fit_predict(xx, quality=quality)
     assert set(labels[8:11]) == {labels[0]} and set(labels[11:]) == {labels[4]} and labels[0] != labels[4]
     seeded_by_all = FaceClusterer(min_quality=0.0).fit_predict(xx, quality=quality)
     assert seeded_by_all[8] == seeded_by_all[11], "letting poor faces seed does chain them (the case tested)"
@@ -111,13 +112,14 @@ def test_incremental_assignment_attaches_poor_faces_by_centroid(tmp_path):
     centre = x[y == 0].mean(axis=0)
     away = rng.normal(0, 1, 128)
     away *= 0.52 / np.linalg.norm(away)  # farther than any face-to-face edge (0.5), within 0.55
+    loose = FaceClusterer(attach_threshold=0.55, attach_margin=0.0)  # the mechanism, not the defaults
     newcomers = np.stack([centre + away, centre - away])
     with Atlas(tmp_path / "a.sqlite3") as atlas:
         _store_faces(atlas, x, [0.9] * 8)
-        assign_new_faces(atlas)
+        assign_new_faces(atlas, loose)
         first = {f.id: f.person_id for f in atlas.faces.live()}
         _store_faces(atlas, newcomers, [0.4, 0.9], first=8)  # a poor face, then a good one
-        report = assign_new_faces(atlas)
+        report = assign_new_faces(atlas, loose)
         faces = {f.image_path: f for f in atlas.faces.live()}
         assert all(faces[f"/p{i}.jpg"].person_id == first[faces[f"/p{i}.jpg"].id] for i in range(8))
         assert faces["/p8.jpg"].person_id == faces["/p0.jpg"].person_id, "the poor face joins by centroid"

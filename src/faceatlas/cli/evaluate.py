@@ -201,33 +201,116 @@ def calibrate(
 
 @app.command("build-clusters")
 def build_clusters(
-    data_root: Annotated[Path, typer.Argument(help="The shared data folder.")],
-    out: Annotated[Path, typer.Argument(help="Folder to create (identities/<name>/..., distractors/).")],
+    data_root: Annotated[
+        Path, typer.Argument(help="The shared data folder (--set shared) or the devsets folder (--set celeba).")
+    ],
+    out: Annotated[Path, typer.Argument(help="Folder to create (identities/<name>/..., singletons/, set.json).")],
+    set_name: Annotated[str, typer.Option("--set", help="shared (../shared/data) | celeba (celeba_dev).")] = "shared",
+    half: Annotated[str, typer.Option(help="celeba_dev half: dev (for choosing) | test (for reporting).")] = "dev",
     degraded: Annotated[bool, typer.Option(help="Add a low-resolution copy of every labelled photo.")] = True,
-    face_width: Annotated[float, typer.Option(help="Face width (px) in the low-resolution copies.")] = 32.0,
-    blur: Annotated[float, typer.Option(help="Gaussian blur sigma (px) of the copies; 0: none.")] = 0.8,
-    grayscale: Annotated[bool, typer.Option(help="Make the copies grayscale.")] = False,
+    face_width: Annotated[float, typer.Option(help="Face width (px) in the low-resolution copies (shared).")] = 32.0,
+    blur: Annotated[float, typer.Option(help="Gaussian blur sigma (px) of the copies (shared); 0: none.")] = 0.8,
+    grayscale: Annotated[
+        bool, typer.Option(help="celeba: the whole set grey; shared: the low-resolution copies grey.")
+    ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Build the folder-per-identity clustering benchmark from ../shared/data."""
+    """Build a folder-per-identity clustering benchmark: from celeba_dev (one half, people seen once
+    as singleton distractors) or from ../shared/data (79 photos, group photos as distractors)."""
+    from faceatlas.eval.cluster_sets import CelebaSetSpec, build_celeba_set
     from faceatlas.eval.clusters import Degradation, build_eval_set
 
-    how = Degradation(face_width, blur, grayscale) if degraded else None
-    out_console.print(build_eval_set(data_root, out, degradation=how))
+    if set_name == "celeba":
+        if half not in ("dev", "test"):
+            raise typer.BadParameter("dev or test", param_hint="--half")
+        info = build_celeba_set(data_root, out, CelebaSetSpec(half, grayscale, degraded))
+    elif set_name == "shared":
+        how = Degradation(face_width, blur, grayscale) if degraded else None
+        info = build_eval_set(data_root, out, degradation=how)
+    else:
+        raise typer.BadParameter("shared or celeba", param_hint="--set")
+    if as_json:
+        emit_json(info)
+    else:
+        out_console.print(info)
+
+
+def _read_params(path: Path | None) -> dict | None:
+    """Method parameters from a ``tune-clusters --out`` file (None: the dev-tuned defaults)."""
+    import json
+
+    if path is None:
+        return None
+    data = json.loads(path.read_text())
+    return {row["method"]: row["params"] for row in data} if isinstance(data, list) else data
 
 
 @app.command("clusters")
 def clusters(
-    root: Annotated[
-        Path,
-        typer.Argument(help="identities/<identity>/ photos (+ optional distractors/), or one folder per identity."),
+    roots: Annotated[
+        list[Path],
+        typer.Argument(help="Sets from build-clusters, or folders of identities/<identity>/ (or one per identity)."),
     ],
+    params: Annotated[
+        Path | None, typer.Option(help="Method parameters from `eval tune-clusters --out` (default: dev-tuned).")
+    ] = None,
+    methods: Annotated[list[str] | None, typer.Option("--method", help="Only these methods.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Pairwise and BCubed precision/recall/F of faceatlas's clustering vs DBSCAN and Chinese whispers."""
-    from faceatlas.eval.clusters import evaluate
+    """Pairwise and BCubed precision/recall/F of faceatlas's clustering vs Chinese whispers, DBSCAN,
+    average-linkage HAC and approximate rank-order clustering, on the same embeddings."""
+    from faceatlas.eval.cluster_sets import load_faces
+    from faceatlas.eval.clusters import DEV_TUNED, METHODS, condition, evaluate_set
 
-    rows = [s.to_dict() for s in evaluate(root)]
-    _print_rows(rows, as_json)
+    unknown = [m for m in methods or [] if m not in METHODS]
+    if unknown:
+        raise typer.BadParameter(f"unknown {unknown}; one of {', '.join(METHODS)}", param_hint="--method")
+    rows = []
+    for root in roots:
+        chosen = _read_params(params) or DEV_TUNED[condition(root)]
+        try:
+            faces = load_faces(root)
+        except (ValueError, OSError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="ROOTS") from exc
+        for s in evaluate_set(faces, chosen, methods):
+            rows.append({"set": root.name, **s.to_dict()})
+    if as_json:
+        emit_json(rows)
+        return
+    short = {"bcubed_precision": "P", "bcubed_recall": "R", "bcubed_f": "F", "pairwise_f": "pair F"}
+    keep = ["set", "method", *short, "clusters", "unassigned", "identities"]
+    _print_rows([{short.get(k, k): r[k] for k in keep} for r in rows], False)
+
+
+@app.command("tune-clusters")
+def tune_clusters(
+    roots: Annotated[list[Path], typer.Argument(help="Dev-half sets from build-clusters (tuned jointly).")],
+    out: Annotated[Path | None, typer.Option(help="Write the chosen parameters here (JSON).")] = None,
+    methods: Annotated[list[str] | None, typer.Option("--method", help="Only these methods.")] = None,
+    precision_floor: Annotated[
+        float | None, typer.Option(help="Only settings with BCubed precision >= this on every set, for all methods.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Grid-search every method's parameters on dev-half sets: best mean BCubed F (faceatlas: best
+    mean F with BCubed precision >= 0.97 on every set)."""
+    import json
+
+    from faceatlas.eval.cluster_sets import load_faces
+    from faceatlas.eval.clusters import tune
+
+    try:
+        sets = [load_faces(r) for r in roots]
+    except (ValueError, OSError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="ROOTS") from exc
+    results = tune(sets, methods, precision_floor)
+    rows = [r.to_dict() for r in results]
+    if out:
+        out.write_text(json.dumps(rows, indent=1))
+    if as_json:
+        emit_json(rows)
+    else:
+        _print_rows([{**r, "params": json.dumps(r["params"])} for r in rows], False)
 
 
 @app.command("naming")

@@ -1,17 +1,22 @@
 """Clustering quality on a folder-per-identity set: pairwise and BCubed precision/recall/F for
-faceatlas's FaceClusterer and two baselines (DBSCAN, Chinese whispers) on the same embeddings."""
+faceatlas's FaceClusterer and four baselines on the same embeddings — DBSCAN, dlib's Chinese
+whispers, agglomerative clustering with average linkage, and approximate rank-order clustering
+(Otto et al. 2018). Each baseline has a parameter grid searched on the dev half
+(:func:`tune`, ``faceatlas eval tune-clusters``); :data:`DEV_TUNED` holds the values found there."""
 
 from __future__ import annotations
 
 import csv
-import os
+import itertools
+import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from faceatlas.io import iter_image_files
+from faceatlas.eval.cluster_sets import Degradation, FaceSet, degraded_copy, link_into, load_faces, set_info
 from faceatlas.people.cluster import FaceClusterer
 from faceatlas.pipeline import FaceAnalyzer
 
@@ -74,6 +79,13 @@ def score(method: str, truth: np.ndarray, pred: np.ndarray) -> ClusterScore:
     )
 
 
+def _unassign_singletons(labels: np.ndarray) -> np.ndarray:
+    """Clusters of one face become unassigned (-1), as faceatlas reports them."""
+    labels = np.asarray(labels)
+    counts = Counter(labels.tolist())
+    return np.array([lab if lab >= 0 and counts[lab] > 1 else -1 for lab in labels.tolist()], dtype=np.int64)
+
+
 def dbscan(x: np.ndarray, eps: float = 0.5, min_samples: int = 2) -> np.ndarray:
     from sklearn.cluster import DBSCAN
 
@@ -81,68 +93,192 @@ def dbscan(x: np.ndarray, eps: float = 0.5, min_samples: int = 2) -> np.ndarray:
 
 
 def chinese_whispers(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """dlib's Chinese whispers graph clustering (the threshold its face-clustering example uses);
-    clusters of one face are reported as unassigned like the other methods."""
+    """dlib's Chinese whispers graph clustering (0.5 is the threshold of dlib's face-clustering
+    example); clusters of one face are reported as unassigned like the other methods."""
     import dlib
 
-    labels = np.asarray(dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in x], threshold))
-    counts = Counter(labels.tolist())
-    return np.array([lab if counts[lab] > 1 else -1 for lab in labels])
+    labels = dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in x], threshold)
+    return _unassign_singletons(np.asarray(labels))
+
+
+def hac_average(x: np.ndarray, threshold: float = 0.6) -> np.ndarray:
+    """Agglomerative clustering with average linkage (scikit-learn), cut at ``threshold``."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    if len(x) < 2:
+        return np.full(len(x), -1)
+    hac = AgglomerativeClustering(n_clusters=None, distance_threshold=threshold, linkage="average")
+    return _unassign_singletons(hac.fit_predict(x))
+
+
+def rank_order(x: np.ndarray, threshold: float = 1.0, k: int = 20) -> np.ndarray:
+    """Approximate rank-order clustering (Otto et al. 2018): faces within each other's top ``k``
+    whose rank-order distance is below ``threshold`` are linked; clusters are the linked groups."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from faceatlas.index.knn import knn
+    from faceatlas.people.rank_order import rank_order_edges
+
+    n = len(x)
+    if n < 2:
+        return np.full(n, -1)
+    _, idx = knn(x, min(k + 1, n))
+    a, b, dist = rank_order_edges(idx)
+    keep = dist < threshold
+    graph = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n))
+    return _unassign_singletons(connected_components(graph, directed=False)[1])
+
+
+def faceatlas_clusterer(fs: FaceSet, **params) -> np.ndarray:
+    """faceatlas's clusterer with the photo and quality information the atlas gives it."""
+    return FaceClusterer(**params).fit_predict(fs.x, groups=fs.photos, quality=fs.quality)
 
 
 @dataclass(frozen=True)
-class Degradation:
-    """How the low-resolution copies of the labelled photos are made."""
+class Method:
+    """A clustering method under comparison: how to run it and the grid searched on the dev half."""
 
-    face_width: float = 32.0  # px, the largest face of the photo after shrinking
-    blur: float = 0.8  # Gaussian sigma in px after shrinking; 0: none
-    grayscale: bool = False
-    jpeg_quality: int = 70
+    name: str
+    run: Callable[..., np.ndarray]  # (FaceSet, **params) -> labels
+    grid: dict[str, tuple]
+    precision_floor: float = 0.0  # tuning keeps only settings at least this precise on every dev set
+
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method(
+            "faceatlas",
+            faceatlas_clusterer,
+            {
+                "min_quality": (0.6, 0.65, 0.7),
+                "attach_threshold": (0.4, 0.55),
+                "attach_margin": (0.0, 0.2),
+                "poor_threshold": (0.35, 0.4),
+                "join_threshold": (None, 0.5),
+            },
+            precision_floor=0.97,
+        ),
+        Method(
+            "chinese-whispers",
+            lambda fs, **p: chinese_whispers(fs.x, **p),
+            {"threshold": tuple(np.round(np.arange(0.40, 0.62, 0.02), 2))},
+        ),
+        Method(
+            "dbscan",
+            lambda fs, **p: dbscan(fs.x, **p),
+            {"eps": tuple(np.round(np.arange(0.40, 0.62, 0.02), 2)), "min_samples": (1, 2, 3)},
+        ),
+        Method(
+            "hac-average",
+            lambda fs, **p: hac_average(fs.x, **p),
+            {"threshold": tuple(np.round(np.arange(0.50, 0.72, 0.025), 3))},
+        ),
+        Method(
+            "rank-order",
+            lambda fs, **p: rank_order(fs.x, **p),
+            {"k": (10, 20, 40), "threshold": (0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)},
+        ),
+    )
+}
+
+# Found by ``faceatlas eval tune-clusters`` on the dev half of celeba_dev, separately for the sets
+# without ("clean") and with ("lowres") low-resolution copies, colour and grey sets jointly: each
+# baseline's best mean BCubed F. faceatlas runs with its defaults everywhere (one setting for all).
+DEV_TUNED: dict[str, dict[str, dict]] = {
+    "clean": {
+        "faceatlas": {},
+        "chinese-whispers": {"threshold": 0.54},
+        "dbscan": {"eps": 0.5, "min_samples": 1},
+        "hac-average": {"threshold": 0.625},
+        "rank-order": {"k": 20, "threshold": 0.5},
+    },
+    "lowres": {
+        "faceatlas": {},
+        "chinese-whispers": {"threshold": 0.5},
+        "dbscan": {"eps": 0.44, "min_samples": 1},
+        "hac-average": {"threshold": 0.65},
+        "rank-order": {"k": 40, "threshold": 0.2},
+    },
+}
+
+
+def _label(name: str, params: dict) -> str:
+    return f"{name}({', '.join(f'{k}={v}' for k, v in params.items())})" if params else name
+
+
+def condition(root: Path) -> str:
+    """ "lowres" for a set built with low-resolution copies, else "clean" (which :data:`DEV_TUNED`)."""
+    return "lowres" if set_info(root).get("lowres") else "clean"
+
+
+def evaluate_set(
+    fs: FaceSet, params: dict[str, dict] | None = None, methods: list[str] | None = None
+) -> list[ClusterScore]:
+    """Every method (or those named) on the same faces, with ``params`` (default: the clean-set
+    :data:`DEV_TUNED`)."""
+    params = DEV_TUNED["clean"] if params is None else params
+    out = []
+    for name in methods or list(METHODS):
+        p = params.get(name, {})
+        out.append(score(_label(name, p), fs.truth, METHODS[name].run(fs, **p)))
+    return out
+
+
+def evaluate(
+    root: Path, analyzer: FaceAnalyzer | None = None, params: dict[str, dict] | None = None
+) -> list[ClusterScore]:
+    """faceatlas (using photo and quality information, as the atlas does) against the baselines on
+    the same embeddings of the set at ``root`` (faces from the face cache; baselines with the
+    parameters tuned on the dev half for the set's condition unless ``params`` are given)."""
+    return evaluate_set(load_faces(root, analyzer), params or DEV_TUNED[condition(root)])
 
 
 @dataclass
-class FaceSet:
-    """Faces to cluster with their truth: identity label per face (distractors get unique labels)."""
+class TuneResult:
+    method: str
+    params: dict
+    mean_f: float
+    min_precision: float
+    per_set: list[ClusterScore]
 
-    x: np.ndarray
-    truth: np.ndarray
-    quality: np.ndarray
-    photos: np.ndarray
-
-
-def load_faces(root: Path, analyzer: FaceAnalyzer | None = None) -> FaceSet:
-    """``root/identities/<identity>/*``: the largest face of each photo is that identity.
-    ``root/distractors/*`` (optional): every face is a different, unlabelled person."""
-    analyzer = analyzer or FaceAnalyzer()
-    vecs, labels, qual, photos = [], [], [], []
-    ident_root = root / "identities" if (root / "identities").is_dir() else root
-    for n, path in enumerate(iter_image_files([ident_root])):
-        faces = analyzer.analyze(path)
-        if faces:
-            vecs.append(faces[0].embedding)
-            labels.append(path.parent.name)
-            qual.append(faces[0].quality)
-            photos.append(n)
-    if (root / "distractors").is_dir():
-        for n, path in enumerate(iter_image_files([root / "distractors"]), start=len(photos) + 1_000_000):
-            for k, face in enumerate(analyzer.analyze(path)):
-                vecs.append(face.embedding)
-                labels.append(f"distractor:{path.name}:{k}")
-                qual.append(face.quality)
-                photos.append(n)
-    _, truth = np.unique(np.array(labels), return_inverse=True)
-    return FaceSet(np.stack(vecs), truth, np.array(qual, dtype=float), np.array(photos))
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "params": self.params,
+            "mean_bcubed_f": round(self.mean_f, 4),
+            "min_bcubed_precision": round(self.min_precision, 4),
+        }
 
 
-def evaluate(root: Path, analyzer: FaceAnalyzer | None = None) -> list[ClusterScore]:
-    """faceatlas (using photo and quality information, as the atlas does) against DBSCAN and
-    Chinese whispers on the same embeddings."""
-    fs = load_faces(root, analyzer)
-    return [
-        score("faceatlas", fs.truth, FaceClusterer().fit_predict(fs.x, groups=fs.photos, quality=fs.quality)),
-        score("dbscan(eps=0.5)", fs.truth, dbscan(fs.x)),
-        score("chinese-whispers(0.5)", fs.truth, chinese_whispers(fs.x)),
-    ]
+def tune(
+    sets: list[FaceSet], methods: list[str] | None = None, precision_floor: float | None = None
+) -> list[TuneResult]:
+    """Grid-search each method on ``sets`` (dev-half sets): the setting of best mean BCubed F among
+    those whose precision reaches the method's floor (or ``precision_floor`` for every method) on
+    every set; the best F when none does."""
+    results = []
+    for name in methods or list(METHODS):
+        m = METHODS[name]
+        keys = list(m.grid)
+        tried = []
+        for values in itertools.product(*(m.grid[k] for k in keys)):
+            p = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in zip(keys, values)}
+            scores = [score(_label(name, p), fs.truth, m.run(fs, **p)) for fs in sets]
+            tried.append(
+                TuneResult(
+                    name,
+                    p,
+                    float(np.mean([s.bcubed_f for s in scores])),
+                    min(s.bcubed_precision for s in scores),
+                    scores,
+                )
+            )
+        floor = m.precision_floor if precision_floor is None else precision_floor
+        ok = [t for t in tried if t.min_precision >= floor] or tried
+        results.append(max(ok, key=lambda t: t.mean_f))
+    return results
 
 
 def build_eval_set(
@@ -171,43 +307,26 @@ def build_eval_set(
         if letter.isalpha():
             photos.append((p, f"cf_{letter}"))
         elif letter != "0":
-            _link(p, out / "distractors")
+            link_into(p, out / "distractors")
     for p in sorted((data_root / "detection" / "dlib_faces").glob("*.jpg")):
         if p.name not in {"bald_guys.jpg", "dogs.jpg"}:
-            _link(p, out / "distractors")
+            link_into(p, out / "distractors")
     made = 0
     for src, identity in photos:
-        _link(src, ident / identity)
+        link_into(src, ident / identity)
         if degradation is not None:
-            made += _degraded_copy(src, ident / identity / f"lowres_{src.stem}.jpg", analyzer, degradation)
-    return {
+            found = analyzer.analyze(src, embed=False)
+            if found:
+                made += degraded_copy(
+                    src, ident / identity / f"lowres_{src.stem}.jpg", found[0].bbox.width, degradation
+                )
+    info = {
+        "set": "shared",
+        "lowres": degradation is not None,
+        "variant": "colour",
         "photos": len(photos),
         "degraded_copies": made,
         "distractor_photos": len(list((out / "distractors").glob("*"))),
     }
-
-
-def _degraded_copy(src: Path, dest: Path, analyzer: FaceAnalyzer, how: Degradation) -> int:
-    """Write a shrunk (and blurred / grey) copy of ``src`` to ``dest``; 0 when no face is found."""
-    import cv2
-    from PIL import Image
-
-    found = analyzer.analyze(src, embed=False)
-    if not found:
-        return 0
-    img = analyzer.open(src).full()
-    factor = min(1.0, how.face_width / max(found[0].bbox.width, 1.0))
-    small = cv2.resize(img, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-    if how.blur > 0:
-        small = cv2.GaussianBlur(small, (0, 0), how.blur)
-    out = Image.fromarray(small)
-    out.convert("L" if how.grayscale else "RGB").save(dest, quality=how.jpeg_quality)
-    return 1
-
-
-def _link(src: Path, folder: Path) -> int:
-    folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / src.name
-    if not dest.exists():
-        os.symlink(src.resolve(), dest)
-    return 1
+    (out / "set.json").write_text(json.dumps(info, indent=1))
+    return info

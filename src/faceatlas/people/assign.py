@@ -110,8 +110,10 @@ def _person_for(members, faces, must, previous, taken) -> int | None:
 def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes_needed: int = 2) -> AssignReport:
     """Give unassigned faces to existing people when confident (at least ``votes_needed`` of their
     nearest assigned faces, within the clusterer's threshold, belong to that person, the person's
-    centroid is within its centroid threshold, and nothing forbids it; a face below the clusterer's
-    seed quality joins the nearest allowed person's centroid within its attach threshold), then
+    centroid is within its centroid threshold, and nothing forbids it; failing that, the nearest
+    person's centroid within the clusterer's join threshold and join margin, as its pass (d); a face
+    below the clusterer's seed quality joins the nearest allowed person's centroid within its attach
+    threshold and attach margin, as its pass (b)), then
     cluster what is left and make new people from groups big enough — like Immich's incremental
     face grouping."""
     clusterer = clusterer or FaceClusterer()
@@ -133,9 +135,15 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
         leftover: list[FaceRecord] = []
         for row, face in enumerate(todo):
             if (face.quality if face.quality is not None else 1.0) < clusterer.min_quality:
-                chosen = people.by_centroid(face, cdist[row], cidx[row])
+                chosen = people.by_centroid(
+                    face, cdist[row], cidx[row], clusterer.attach_threshold, clusterer.attach_margin
+                )
             else:
                 chosen = people.by_vote(face, dist[row], idx[row], votes_needed)
+                if chosen is None and clusterer.join_threshold is not None:
+                    chosen = people.by_centroid(
+                        face, cdist[row], cidx[row], clusterer.join_threshold, clusterer.join_margin
+                    )
             if chosen is None:
                 leftover.append(face)
                 continue
@@ -197,11 +205,14 @@ class _KnownPeople:
                 return person, count / max(1, len(dist))
         return None
 
-    def by_centroid(self, face: FaceRecord, dist: np.ndarray, idx: np.ndarray) -> tuple[int, float] | None:
-        """A poor face: the nearest allowed person's centroid within the attach threshold, as in
-        FaceClusterer's second pass; (person, similarity) or None."""
-        for d, j in zip(dist, idx):
-            if j < 0 or d > self.clusterer.attach_threshold:
+    def by_centroid(
+        self, face: FaceRecord, dist: np.ndarray, idx: np.ndarray, threshold: float, margin: float
+    ) -> tuple[int, float] | None:
+        """The nearest allowed person's centroid within ``threshold`` whose next person's centroid
+        is ``margin`` farther, as in FaceClusterer's passes (b) and (d); (person, similarity) or None."""
+        following = np.append(np.asarray(dist)[1:], np.inf)
+        for d, j, d_next in zip(dist, idx, following):
+            if j < 0 or d > threshold or d_next - d < margin:
                 break
             if self.allowed(face, int(self.ids[j])):
                 return int(self.ids[j]), similarity(float(d))
