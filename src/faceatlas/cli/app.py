@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import atlas, evaluate, faces, models, naming, serve
+from faceatlas.cli import atlas, evaluate, faces, models, naming, research, serve
 
 app = typer.Typer(
     name="faceatlas",
@@ -37,6 +37,7 @@ app.command()(serve.serve)
 app.add_typer(serve.keys_app, name="keys")
 app.add_typer(models.app, name="models")
 app.add_typer(evaluate.app, name="eval")
+research.register(app, evaluate.app)
 
 
 def main() -> None:
