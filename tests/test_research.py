@@ -143,3 +143,112 @@ def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
     assert report.analysed == len(report.files)
     again = curate(dirty_set, out)  # resumes from OUT/curate.sqlite3: nothing is analysed twice
     assert again.analysed == 0 and again.to_dict() == report.to_dict()
+
+
+# --- idsim --------------------------------------------------------------------------------------------
+
+
+def test_idsim_on_a_folder_without_faces_reports_detection_failures(tmp_path, astronaut):
+    from skimage import data
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app
+
+    ref = tmp_path / "ref.png"
+    Image.fromarray(astronaut).save(ref)
+    gen = tmp_path / "generated"
+    gen.mkdir()
+    Image.fromarray(data.chelsea()).save(gen / "cat.png")  # pictures without a face (measured: none found)
+    Image.fromarray(data.brick()).save(gen / "brick.jpg")
+    (gen / "broken.jpg").write_bytes(b"not an image")
+    csv_file = tmp_path / "scores.csv"
+    result = CliRunner().invoke(app, ["idsim", str(ref), "--generated", str(gen), "--json", "--csv", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["embedder"] == "dlib-resnet/v1"
+    s = out["summary"]
+    assert (s["images"], s["faces_found"], s["detection_failures"], s["verified"]) == (3, 0, 3, 0)
+    assert s["cosine_mean"] is None and s["unreadable"] == 1
+    assert all(not i["face"] and i["cosine"] is None and not i["same"] for i in out["images"])
+    assert csv_file.read_text().splitlines()[0] == "generated,reference,face,cosine,distance,same"
+
+
+def _fake_source(vectors: dict[str, np.ndarray | None]):
+    from faceatlas.types import Face
+
+    def source(path):
+        v = vectors[path.name]
+        return None if v is None else ([] if v.size == 0 else [Face(BOX, 0.9, embedding=v)])
+
+    return source
+
+
+def test_idsim_scores_against_the_mean_reference():
+    from faceatlas.identity.space import default_space
+    from faceatlas.research.idsim import idsim, idsim_pairs
+
+    space = default_space()
+    rng = np.random.default_rng(5)
+    me, other = _person(rng, 4), _person(rng, 1)
+    vectors = {
+        "r1.jpg": me[0],
+        "r2.jpg": me[1],
+        "g_same.jpg": me[2],
+        "g_other.jpg": other[0],
+        "g_none.jpg": np.zeros(0),
+    }
+    report = idsim(["r1.jpg", "r2.jpg"], ["g_same.jpg", "g_other.jpg", "g_none.jpg"], space, _fake_source(vectors))
+    by = {s.generated: s for s in report.images}
+    assert by["g_same.jpg"].same and not by["g_other.jpg"].same and not by["g_none.jpg"].face
+    centre = me[:2].mean(0)
+    assert by["g_same.jpg"].distance == pytest.approx(np.linalg.norm(me[2] - centre))
+    assert by["g_same.jpg"].cosine > by["g_other.jpg"].cosine
+    s = report.summary()
+    assert (s["verified"], s["verified_rate"], s["verified_rate_of_detected"]) == (1, 0.3333, 0.5)
+    pairs = idsim_pairs([("r1.jpg", "g_same.jpg"), ("g_none.jpg", "g_other.jpg")], space, _fake_source(vectors))
+    assert pairs.images[0].same and pairs.references_without_face == ["g_none.jpg"]
+
+
+# --- fairness -----------------------------------------------------------------------------------------
+
+
+def _pair(a, b, same, d, ia, ib):
+    from faceatlas.research.fairness import ScoredPair
+
+    return ScoredPair(a, b, same, d, ia, ib)
+
+
+def test_fairness_group_of_one_pair_gets_a_wide_interval():
+    from faceatlas.research.fairness import fairness
+
+    rng = np.random.default_rng(6)
+    pairs, groups = [], {}
+    for k in range(40):  # group "big": 40 people, genuine ~0.4, impostor ~0.85
+        a, b = f"p{k}_a", f"p{k}_b"
+        groups[a] = groups[b] = "big"
+        pairs.append(_pair(a, b, True, 0.4 + 0.1 * rng.standard_normal(), f"p{k}", f"p{k}"))
+        pairs.append(
+            _pair(a, f"p{(k + 1) % 40}_a", False, 0.85 + 0.08 * rng.standard_normal(), f"p{k}", f"p{(k + 1) % 40}")
+        )
+    groups["s_a"] = groups["s_b"] = "small"
+    pairs.append(_pair("s_a", "s_b", True, 0.3, "s", "s"))
+    pairs.append(_pair("s_a", "p0_a", False, 0.9, "s", "p0"))  # across groups: reported apart
+    report = fairness(pairs, groups, default_threshold=0.6, fmr=1e-3, bootstrap=200)
+    small = next(g for g in report.groups if g.group == "small")
+    assert (small.genuine, small.impostor) == (1, 0)
+    assert small.fnmr_default.value == 0.0 and small.fnmr_default.high > 0.5  # one pair proves little
+    assert small.fmr_default.value is None and small.threshold_needed is None
+    big = next(g for g in report.groups if g.group == "big")
+    assert big.fnmr_default.low <= big.fnmr_default.value <= big.fnmr_default.high < 0.5
+    assert report.cross_group is not None and report.cross_group.impostor == 1
+    json.dumps(report.to_dict())
+
+
+def test_threshold_for_fmr():
+    from faceatlas.research.fairness import threshold_for_fmr
+
+    d = np.arange(1, 1001) / 1000.0
+    assert threshold_for_fmr(d, 1e-2) == pytest.approx(0.010)
+    assert np.mean(d <= threshold_for_fmr(d, 1e-2)) <= 1e-2
+    assert threshold_for_fmr(d[:10], 1e-3) < 0.001  # too few pairs: just below the smallest
+    assert threshold_for_fmr(np.array([]), 1e-3) is None

@@ -11,6 +11,7 @@ import typer
 
 from faceatlas.cli.common import DetectorOpt, EmbedderOpt, JsonOpt, analyzer_from_options
 from faceatlas.cli.output import emit_json, out_console, progress_bar, show_progress, warn
+from faceatlas.errors import FaceAtlasError
 
 
 def _fail(message: str, as_json: bool) -> None:
@@ -98,6 +99,154 @@ def curate(
         out_console.print(f"→ {out / 'curate.csv'}, {out / 'clean.txt'}, {out / 'report.html'}", highlight=False)
 
 
+def idsim(
+    references: Annotated[list[Path] | None, typer.Argument(help="Photos of the reference person.")] = None,
+    generated: Annotated[Path | None, typer.Option(help="Folder of generated images to score.")] = None,
+    pairs: Annotated[Path | None, typer.Option(help="CSV with columns reference,generated.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write the per-image scores here.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Same-person distance (default: the embedder's).")] = None,
+    detector: DetectorOpt = "auto",
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
+    as_json: JsonOpt = False,
+) -> None:
+    """Identity preservation of generated images: cosine similarity and distance of each generated face
+    to the reference person, share verified, detection failures (compare figures within one embedder)."""
+    from faceatlas.io import iter_image_files
+    from faceatlas.research.idsim import analyzer_source, idsim_pairs, read_pairs
+    from faceatlas.research.idsim import idsim as run_idsim
+
+    if (generated is None) == (pairs is None):
+        _fail("give REF... --generated DIR, or --pairs CSV", as_json)
+    analyzer = analyzer_from_options(detector, embedder=embedder)
+    try:
+        if pairs is not None:
+            if not pairs.is_file():
+                raise FaceAtlasError(f"{pairs}: no such file")
+            report = idsim_pairs(read_pairs(pairs), analyzer.space, analyzer_source(analyzer), threshold)
+        else:
+            if not references:
+                raise FaceAtlasError("give at least one reference photo before --generated")
+            if not generated.is_dir():
+                raise FaceAtlasError(f"{generated}: not a folder")
+            missing = [str(r) for r in references if not r.exists()]
+            if missing:
+                raise FaceAtlasError(f"no such file: {', '.join(missing)}")
+            images = sorted(iter_image_files([generated]))
+            report = run_idsim(references, images, analyzer.space, analyzer_source(analyzer), threshold)
+    except FaceAtlasError as exc:
+        _fail(str(exc), as_json)
+    if csv_out is not None:
+        report.write_csv(csv_out)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    for s in report.images:
+        if s.error:
+            warn(f"{s.generated}: {s.error}")
+    summary = report.summary()
+    for ref in summary["references_without_face"]:
+        warn(f"{ref}: no face in this reference")
+    cos = summary["cosine_mean"]
+    out_console.print(
+        f"{summary['images']} images, {summary['faces_found']} faces found "
+        f"({summary['detection_failures']} detection failures); "
+        + (f"cosine {cos:.4f} ± {summary['cosine_std']:.4f}, " if cos is not None else "")
+        + f"verified as the same person: {summary['verified']} ({(summary['verified_rate'] or 0):.1%}) "
+        f"at distance ≤ {summary['threshold']}",
+        highlight=False,
+    )
+    out_console.print(f"embedder {report.embedder}: {summary['note']}", highlight=False)
+
+
+def fairness(
+    pairs_csv: Annotated[Path, typer.Argument(help="CSV with columns file_x,file_y,Decision (Yes/No).")],
+    groups: Annotated[Path | None, typer.Option(help="CSV with columns file,group[,identity].")] = None,
+    groups_from: Annotated[
+        str | None, typer.Option(help="Take each photo's group from this attribute of the analyzer's heads.")
+    ] = None,
+    fmr: Annotated[float, typer.Option(help="The common false-match rate to set the threshold for.")] = 1e-3,
+    plot: Annotated[Path | None, typer.Option(help="Save a per-group error-rate plot (PNG) here.")] = None,
+    root: Annotated[Path | None, typer.Option(help="Folder the pair file names are relative to.")] = None,
+    bootstrap: Annotated[int, typer.Option(help="Identity-bootstrap resamples for the intervals.")] = 1000,
+    detector: DetectorOpt = "auto",
+    embedder: EmbedderOpt = "dlib-resnet-onnx",
+    as_json: JsonOpt = False,
+) -> None:
+    """FMR and FNMR per group at the default threshold and at the threshold giving --fmr overall, the
+    threshold each group would need, identity-bootstrap intervals; impostor pairs across groups apart.
+    A photo's person is the groups file's identity column, else its folder's name."""
+    from faceatlas.eval.cache import FaceCache
+    from faceatlas.eval.pairs import read_pairs
+    from faceatlas.research.fairness import fairness as run_fairness
+    from faceatlas.research.fairness import plot as plot_fairness
+    from faceatlas.research.fairness import read_groups, score_pairs
+
+    if (groups is None) == (groups_from is None):
+        _fail("give --groups CSV or --groups-from ATTRIBUTE", as_json)
+    if not pairs_csv.is_file():
+        _fail(f"{pairs_csv}: no such file", as_json)
+    analyzer = analyzer_from_options(detector, embedder=embedder)
+    cache = FaceCache(analyzer)
+    try:
+        items = read_pairs(pairs_csv, root)
+    except (KeyError, ValueError, StopIteration) as exc:
+        _fail(f"{pairs_csv}: not a file_x,file_y,Decision CSV ({exc})", as_json)
+    group_of, identity_of = read_groups(groups) if groups is not None else ({}, {})
+    files = sorted({p for a, b, _ in items for p in (a, b)})
+    with progress_bar(len(files), "embedding", show_progress(as_json)) as bar:
+        scored = score_pairs(items, analyzer.space, cache.faces, identity_of, bar)
+    source = "groups file"
+    if groups_from is not None:
+        source = f"attribute heads ({groups_from}), as the analyzer reads them"
+        for f in files:
+            faces = cache.faces(f) or []
+            value = faces[0].attributes.get(groups_from) if faces else None
+            if value is not None:
+                group_of[str(Path(f).resolve())] = str(value.get("label", value) if isinstance(value, dict) else value)
+        if not group_of:
+            _fail(f"no attribute head of this analyzer gives {groups_from!r} (heads: "
+                  f"{', '.join(analyzer.config.head_names) or 'none installed'})", as_json)  # fmt: skip
+    report = run_fairness(scored, group_of, analyzer.space.threshold, analyzer.space.key, fmr, bootstrap)
+    report.group_source = source
+    data = report.to_dict()
+    if plot is not None:
+        data["plot"] = str(plot_fairness(report, plot))
+    if as_json:
+        emit_json(data)
+        return
+    from rich.table import Table
+
+    t_c = report.common_threshold
+    table = Table(
+        "group", "people", "genuine", "impostor",
+        f"FNMR @ {report.default_threshold}", f"FMR @ {report.default_threshold}",
+        f"FNMR @ {t_c:.3f}" if t_c is not None else "FNMR @ common", "FMR @ common", f"threshold for FMR {fmr:g}",
+    )  # fmt: skip
+    rows = report.groups + ([report.cross_group] if report.cross_group else [])
+    for g in rows:
+        table.add_row(
+            g.group, str(g.identities), str(g.genuine), str(g.impostor),
+            _fmt(g.fnmr_default), _fmt(g.fmr_default), _fmt(g.fnmr_common), _fmt(g.fmr_common),
+            "-" if g.threshold_needed is None else f"{g.threshold_needed:.3f}",
+        )  # fmt: skip
+    out_console.print(table)
+    for note in report.notes:
+        out_console.print(note, highlight=False)
+    out_console.print(
+        f"{report.pairs} pairs, {report.pairs_without_group} without a group; groups from the {source}; "
+        f"95 % intervals: identity bootstrap ({bootstrap}) widened to the Wilson interval",
+        highlight=False,
+    )
+
+
+def _fmt(rate) -> str:
+    if rate.value is None:
+        return "-"
+    return f"{rate.value:.4f} [{rate.low:.4f}, {rate.high:.4f}]"
+
+
 def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     """Add ``curate`` and ``idsim`` to the main app and ``fairness`` to ``eval``."""
     app.command()(curate)
+    app.command()(idsim)
+    eval_app.command("fairness")(fairness)
