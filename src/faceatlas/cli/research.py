@@ -216,20 +216,26 @@ def fairness(
         return
     from rich.table import Table
 
-    t_c = report.common_threshold
-    table = Table(
-        "group", "people", "genuine", "impostor",
-        f"FNMR @ {report.default_threshold}", f"FMR @ {report.default_threshold}",
-        f"FNMR @ {t_c:.3f}" if t_c is not None else "FNMR @ common", "FMR @ common", f"threshold for FMR {fmr:g}",
-    )  # fmt: skip
     rows = report.groups + ([report.cross_group] if report.cross_group else [])
+    t_c = report.common_threshold
+    for title, where in (
+        (f"at the default threshold {report.default_threshold}", "default"),
+        (
+            f"at {'-' if t_c is None else f'{t_c:.4f}'}, the threshold giving FMR {fmr:g} over all impostor pairs",
+            "common",
+        ),
+    ):
+        table = Table("group", "people", "genuine", "impostor", "FNMR [95 % CI]", "FMR [95 % CI]", title=title)
+        for g in rows:
+            fnmr, fmr_rate = getattr(g, f"fnmr_{where}"), getattr(g, f"fmr_{where}")
+            table.add_row(g.group, str(g.identities), str(g.genuine), str(g.impostor), _fmt(fnmr), _fmt(fmr_rate))
+        out_console.print(table)
     for g in rows:
-        table.add_row(
-            g.group, str(g.identities), str(g.genuine), str(g.impostor),
-            _fmt(g.fnmr_default), _fmt(g.fmr_default), _fmt(g.fnmr_common), _fmt(g.fmr_common),
-            "-" if g.threshold_needed is None else f"{g.threshold_needed:.3f}",
-        )  # fmt: skip
-    out_console.print(table)
+        if g.threshold_needed is not None:
+            out_console.print(
+                f"{g.group}: FMR {fmr:g} on its own impostor pairs needs threshold {g.threshold_needed:.4f}",
+                highlight=False,
+            )
     for note in report.notes:
         out_console.print(note, highlight=False)
     out_console.print(
