@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from faceatlas.cli import atlas, evaluate, faces, models, naming, people_app, serve, video
+from faceatlas.cli import atlas, evaluate, faces, models, naming, people_app, research, serve, video
 
 app = typer.Typer(
     name="faceatlas",
@@ -43,6 +43,7 @@ app.command()(serve.serve)
 app.add_typer(serve.keys_app, name="keys")
 app.add_typer(models.app, name="models")
 app.add_typer(evaluate.app, name="eval")
+research.register(app, evaluate.app)
 
 
 def main(argv: list[str] | None = None) -> None:

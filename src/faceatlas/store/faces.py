@@ -9,7 +9,7 @@ import numpy as np
 
 from faceatlas.store.images import path_from_db
 from faceatlas.store.records import FaceRecord
-from faceatlas.types import BBox, Face
+from faceatlas.types import BBox, Face, Pose
 
 _SELECT = """SELECT f.id, f.image_id, i.path, f.x1, f.y1, f.x2, f.y2, f.score, f.quality, f.embedding,
                     a.person_id, a.source, a.confidence, f.frame_ms, f.attributes, f.model, f.start_ms, f.end_ms
@@ -149,6 +149,13 @@ class FaceTable:
             "FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done'"
         ).fetchone()
         return [row[0], row[1], row[2], row[3]]
+
+    def poses(self, image_id: int) -> dict[int, Pose]:
+        """face id → head pose, for the faces of one image that have one."""
+        rows = self.conn.execute(
+            "SELECT id, yaw, pitch, roll FROM faces WHERE image_id = ? AND yaw IS NOT NULL", (image_id,)
+        ).fetchall()
+        return {r[0]: Pose(r[1], r[2], r[3]) for r in rows}
 
     def live_ids(self, embedder: str | None = None) -> np.ndarray:
         """Ids of live faces (with ``embedder``: of that space only), in id order."""

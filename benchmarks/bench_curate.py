@@ -1,0 +1,113 @@
+"""Curation measured on celeba_dev with injected errors (README, "Research tools").
+
+    python benchmarks/bench_curate.py --half dev --sweep     # choose the threshold multiples
+    python benchmarks/bench_curate.py --half test            # report with the defaults
+
+Faces come from the evaluation face cache (``faceatlas.eval.cache``); the injected set is built in a
+temporary folder (seeded). Time per 1,000 photos is measured separately with ``--time N``, which runs
+the real ``curate`` (scan into its own atlas, flags, report) on N photos of the half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from faceatlas.eval.cache import FaceCache
+from faceatlas.eval.devsets import celeba_photos
+from faceatlas.identity.space import default_space
+from faceatlas.pipeline import FaceAnalyzer
+from faceatlas.research.inject import build_injected
+from faceatlas.research.judge import judge
+from faceatlas.research.scoring import score_flags
+from faceatlas.research.sources import from_cache, list_dataset
+from faceatlas.research.thresholds import CurateThresholds
+
+FLAGS = ("mislabelled", "duplicate", "no_face")
+
+
+SAME_PICTURE = Path(__file__).with_name("data") / "celeba_same_picture.csv"
+
+
+def natural_pairs(half: str) -> list[tuple[str, str]]:
+    """Pairs of the half's photos that already showed one picture (audited by eye, see the CSV)."""
+    import csv
+
+    lines = [x for x in SAME_PICTURE.read_text().splitlines() if x and not x.startswith("#")]
+    return [(r["file_a"], r["file_b"]) for r in csv.DictReader(lines) if r["half"] == half]
+
+
+def injected_report(half: str, seed: int, tmp: Path, thresholds: CurateThresholds):
+    injected = build_injected(celeba_photos(half=half), tmp / "set", seed=seed)
+    where = {p.name: f"{p.parent.name}/{p.name}" for p in injected.root.glob("*/*")}
+    injected.add_same_picture([(where[Path(a).name], where[Path(b).name]) for a, b in natural_pairs(half)])
+    files = from_cache(list_dataset(injected.root), FaceCache(FaceAnalyzer()))
+    return injected, files, judge(files, thresholds, default_space().key)
+
+
+def timing(half: str, n: int, tmp: Path) -> dict:
+    import os
+
+    from faceatlas.research.curate import curate
+
+    root = tmp / "timed"
+    for p in celeba_photos(half=half)[:n]:
+        (root / p.identity).mkdir(parents=True, exist_ok=True)
+        os.symlink(p.path.resolve(), root / p.identity / p.path.name)
+    start = time.perf_counter()
+    report = curate(root, tmp / "out", workers=1)
+    seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    curate(root, tmp / "out", workers=1)
+    again = time.perf_counter() - start
+    return {
+        "photos": len(report.files),
+        "seconds": round(seconds, 1),
+        "seconds_per_1000": round(1000 * seconds / len(report.files), 1),
+        "rerun_seconds": round(again, 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--half", default="dev", choices=["dev", "test"])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sweep", action="store_true", help="P/R over threshold multiples (dev half)")
+    ap.add_argument("--time", type=int, default=0, help="time the real curate on this many photos")
+    args = ap.parse_args()
+    space = default_space()
+    base = CurateThresholds.for_space(space)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.time:
+            print(json.dumps({"timing": timing(args.half, args.time, Path(tmp))}))
+            return
+        injected, files, report = injected_report(args.half, args.seed, Path(tmp), base)
+        print(f"{args.half}: {injected.files} files, truth counts", {f: len(injected.with_flag(f)) for f in FLAGS})
+        rows = [s.to_dict() for s in score_flags(report, injected.truth, FLAGS)]
+        print(json.dumps({"half": args.half, "thresholds": base.to_dict(), "scores": rows}, indent=1))
+        if args.sweep:
+            for factor in np.arange(0.7, 1.31, 0.05):
+                t = replace(base, mislabelled=factor * space.threshold)
+                s = score_flags(judge(files, t), injected.truth, ("mislabelled",))[0]
+                print(f"mislabelled x{factor:.2f}: P {s.precision:.3f} R {s.recall:.3f} ({s.flagged} flagged)")
+            for factor in np.arange(0.2, 0.81, 0.1):
+                for picture in (0.8, 0.85, 0.9, 0.95, 0.98):
+                    t = replace(base, duplicate=factor * space.threshold, duplicate_picture=picture)
+                    s = score_flags(judge(files, t), injected.truth, ("duplicate",))[0]
+                    print(
+                        f"duplicate x{factor:.2f} picture {picture}: P {s.precision:.3f} R {s.recall:.3f} "
+                        f"({s.flagged} flagged)"
+                    )
+        wrong = [f for f in report.files if set(f.flags) & set(FLAGS) - injected.truth.get(f.file, set())]
+        for f in wrong[:40]:
+            print("false flag:", f.file, f.flags, f.distance_to_identity, f.duplicate_of)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Exact duplicates (same bytes) and near duplicates (faces embedded almost at the same point:
+re-encoded, resized, lightly cropped or recoloured copies of one photo), within and across
+identities. Of each group the first path in sorted order is kept; the others point to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import faiss
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+def duplicate_of(
+    files: list[str],
+    sha256: list[str | None],
+    vectors: np.ndarray,
+    has_vector: np.ndarray,
+    radius: float,
+    confirm: Callable[[int, int], bool] | None = None,
+) -> dict[str, str]:
+    """file → the kept file of its duplicate group, for every file that is not kept. Same bytes are
+    duplicates; ``vectors[i]`` is used only where ``has_vector[i]``: two such files within
+    ``radius`` are near duplicates when ``confirm(i, j)`` agrees (the pictures look the same)."""
+    n = len(files)
+    rows: list[int] = []
+    cols: list[int] = []
+    by_hash: dict[str, int] = {}
+    for i, h in enumerate(sha256):
+        if h is None:
+            continue
+        if h in by_hash:
+            rows.append(by_hash[h])
+            cols.append(i)
+        else:
+            by_hash[h] = i
+    idx = np.flatnonzero(has_vector)
+    if len(idx) > 1:
+        x = np.ascontiguousarray(vectors[idx], dtype=np.float32)
+        index = faiss.IndexFlatL2(x.shape[1])
+        index.add(x)
+        lims, _, found = index.range_search(x, float(radius) ** 2)
+        for q in range(len(idx)):
+            for j in found[lims[q] : lims[q + 1]]:
+                if j > q and (confirm is None or confirm(int(idx[q]), int(idx[j]))):
+                    rows.append(int(idx[q]))
+                    cols.append(int(idx[j]))
+    if not rows:
+        return {}
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    groups: dict[int, list[str]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(files[i])
+    out = {}
+    for members in groups.values():
+        if len(members) > 1:
+            keep, *rest = sorted(members)
+            out.update({f: keep for f in rest})
+    return out

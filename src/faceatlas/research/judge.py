@@ -1,0 +1,184 @@
+"""Flags for every file of a folder-per-identity data set, from what was found in it (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+
+from faceatlas.research.consensus import Consensus, identity_consensus
+from faceatlas.research.duplicates import duplicate_of
+from faceatlas.research.records import (
+    DatasetFile,
+    FileVerdict,
+    FoundFace,
+    IdentityVerdict,
+    LookAlike,
+)
+from faceatlas.research.signature import face_signature, similarity
+from faceatlas.research.thresholds import CurateThresholds
+
+
+@dataclass
+class CurateReport:
+    """The verdicts (``to_dict`` is the ``curate --json`` contract, plus the embedder and thresholds)."""
+
+    files: list[FileVerdict]
+    identities: list[IdentityVerdict]
+    thresholds: CurateThresholds
+    embedder: str = ""
+    seconds: float = 0.0
+    analysed: int = 0  # files this run analysed (the rest came from the atlas of an earlier run)
+    medoids: dict[str, str] = field(default_factory=dict)  # identity → file of its core's medoid
+
+    def to_dict(self) -> dict:
+        return {
+            "embedder": self.embedder,
+            "thresholds": self.thresholds.to_dict(),
+            "files": [f.to_dict() for f in self.files],
+            "identities": [i.to_dict() for i in self.identities],
+        }
+
+    def flagged(self, flag: str) -> list[FileVerdict]:
+        return [f for f in self.files if flag in f.flags]
+
+
+def _significant(faces: list[FoundFace], ratio: float) -> list[int]:
+    """Indices of faces at least ``ratio`` of the largest face's width (the largest first)."""
+    if not faces:
+        return []
+    widths = [f.bbox.width for f in faces]
+    top = int(np.argmax(widths))
+    return [top] + [i for i, w in enumerate(widths) if i != top and w >= ratio * widths[top]]
+
+
+def _geometry_flags(face: FoundFace, t: CurateThresholds) -> list[str]:
+    flags = []
+    if min(face.bbox.width, face.bbox.height) < t.small_face:
+        flags.append("small_face")
+    if face.quality is not None and face.quality < t.low_quality:
+        flags.append("low_quality")
+    if face.pose is not None and (abs(face.pose.yaw) > t.max_yaw or abs(face.pose.pitch) > t.max_pitch):
+        flags.append("extreme_pose")
+    return flags
+
+
+Signature = Callable[[DatasetFile, int], "np.ndarray | None"]
+
+
+def _file_signature(item: DatasetFile, face: int) -> np.ndarray | None:
+    return face_signature(item.path, item.faces[face].bbox)
+
+
+def judge(
+    files: list[DatasetFile], thresholds: CurateThresholds, embedder: str = "", signature: Signature | None = None
+) -> CurateReport:
+    """Flag ``files`` (see the issue's list of flags and :class:`CurateThresholds`). ``signature``
+    gives a file's picture signature for near-duplicate checks (default: read from its path; called
+    only for the few pairs whose faces are within the duplicate distance)."""
+    t = thresholds
+    files = sorted(files, key=lambda f: f.file)
+    verdicts = [FileVerdict(f.file, f.identity) for f in files]
+    candidates = [_significant(f.faces, t.second_face) for f in files]
+    for v, cands in zip(verdicts, candidates, strict=True):
+        if not cands:
+            v.flags.append("no_face")
+        else:
+            v.face = cands[0]
+            if len(cands) > 1:
+                v.flags.append("multiple_faces")
+
+    by_identity: dict[str, list[int]] = {}
+    for i, f in enumerate(files):
+        by_identity.setdefault(f.identity, []).append(i)
+    centres: dict[str, np.ndarray] = {}
+    medoids: dict[str, str] = {}
+    cores: dict[str, int] = {}
+    for identity, members in by_identity.items():
+        with_face = [i for i in members if verdicts[i].face is not None]
+        if not identity or not with_face:
+            continue
+        vecs = np.stack([files[i].faces[verdicts[i].face].embedding for i in with_face])
+        cons: Consensus = identity_consensus(vecs, t.core)
+        if cons.centre is None:
+            centres[identity] = vecs.mean(axis=0)  # for look-alikes only
+            continue
+        centres[identity] = cons.centre
+        medoids[identity] = files[with_face[cons.medoid]].file
+        cores[identity] = len(cons.core)
+        for i in with_face:
+            # of several faces, the one nearest the identity stands for the file
+            faces = files[i].faces
+            best = min(candidates[i], key=lambda k: float(np.linalg.norm(faces[k].embedding - cons.centre)))
+            verdicts[i].face = best
+            d = float(np.linalg.norm(np.asarray(faces[best].embedding, dtype=np.float64) - cons.centre))
+            verdicts[i].distance_to_identity = d
+            if d > t.mislabelled:
+                verdicts[i].flags.append("mislabelled")
+
+    for v, f in zip(verdicts, files, strict=True):
+        if v.face is not None:
+            v.flags.extend(_geometry_flags(f.faces[v.face], t))
+
+    has = np.array([v.face is not None for v in verdicts])
+    dim = next((len(f.faces[0].embedding) for f in files if f.faces), 1)
+    vectors = np.zeros((len(files), dim), dtype=np.float32)
+    for i, (v, f) in enumerate(zip(verdicts, files, strict=True)):
+        if v.face is not None:
+            vectors[i] = f.faces[v.face].embedding
+    sig = signature or _file_signature
+    memo: dict[int, np.ndarray | None] = {}
+
+    def picture(i: int) -> np.ndarray | None:
+        if i not in memo:
+            memo[i] = sig(files[i], verdicts[i].face)
+        return memo[i]
+
+    def looks_same(i: int, j: int) -> bool:
+        return similarity(picture(i), picture(j)) >= t.duplicate_picture
+
+    dups = duplicate_of(
+        [f.file for f in files], [f.sha256 for f in files], vectors, has, t.duplicate, confirm=looks_same
+    )
+    for v in verdicts:
+        if v.file in dups:
+            v.duplicate_of = dups[v.file]
+            v.flags.append("duplicate")
+
+    looks = _look_alikes(centres, t.looks_like)
+    identities = []
+    for identity in sorted(by_identity):
+        members = by_identity[identity]
+        identities.append(
+            IdentityVerdict(
+                identity=identity,
+                files=len(members),
+                flagged=sum(1 for i in members if verdicts[i].flags),
+                looks_like=looks.get(identity, []),
+                core=cores.get(identity, 0),
+            )
+        )
+    return CurateReport(verdicts, identities, t, embedder, medoids=medoids)
+
+
+def _look_alikes(centres: dict[str, np.ndarray], radius: float, k: int = 6) -> dict[str, list[LookAlike]]:
+    """identity → the other identities whose centre lies within ``radius`` (nearest first; FAISS kNN)."""
+    names = sorted(centres)
+    if len(names) < 2:
+        return {}
+    x = np.ascontiguousarray(np.stack([centres[n] for n in names]), dtype=np.float32)
+    index = faiss.IndexFlatL2(x.shape[1])
+    index.add(x)
+    dist2, nbrs = index.search(x, min(k + 1, len(names)))
+    out: dict[str, list[LookAlike]] = {}
+    for q, name in enumerate(names):
+        found = [
+            LookAlike(names[j], float(np.sqrt(max(d2, 0.0))))
+            for d2, j in zip(dist2[q], nbrs[q], strict=True)
+            if j >= 0 and j != q and np.sqrt(max(d2, 0.0)) <= radius
+        ]
+        if found:
+            out[name] = found
+    return out

@@ -1,0 +1,46 @@
+"""Curation thresholds. Distances are expressed as multiples of the identity space's verification
+threshold (``IdentitySpace.threshold``), so they follow the embedder; the multiples were chosen on
+the dev half of ``celeba_dev`` (README, "Research tools"). Geometry limits are in pixels/degrees."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from faceatlas.identity.space import IdentitySpace, default_space
+
+# multiples of the space's verification threshold (chosen on celeba_dev's dev half)
+MISLABELLED_FACTOR = 1.0
+DUPLICATE_FACTOR = 0.5
+LOOKS_LIKE_FACTOR = 0.55
+
+
+@dataclass(frozen=True)
+class CurateThresholds:
+    """Everything that decides a flag (distances in the space's own units)."""
+
+    mislabelled: float  # distance to the identity's centre above which a photo is mislabelled
+    duplicate: float  # embedding distance at or below which two photos may be near duplicates...
+    looks_like: float  # identity centres at most this far apart: probably one person
+    core: float  # two photos this close agree (builds each identity's core)
+    duplicate_picture: float = 0.9  # near duplicates also need face-and-surroundings signatures this alike
+    small_face: float = 40.0  # px: the face box's shorter side below this is small
+    low_quality: float = 0.5  # faceatlas quality score below this is low
+    max_yaw: float = 60.0  # degrees
+    max_pitch: float = 40.0  # degrees
+    second_face: float = 0.5  # another face at least this fraction of the largest's width: multiple faces
+
+    @classmethod
+    def for_space(cls, space: IdentitySpace | None = None, **overrides: float | None) -> CurateThresholds:
+        """Defaults for ``space`` (default: the default embedder's); ``overrides`` that are not None win."""
+        space = space or default_space()
+        base = cls(
+            mislabelled=MISLABELLED_FACTOR * space.threshold,
+            duplicate=DUPLICATE_FACTOR * space.threshold,
+            looks_like=LOOKS_LIKE_FACTOR * space.threshold,
+            core=space.threshold,
+        )
+        values = asdict(base) | {k: float(v) for k, v in overrides.items() if v is not None}
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}

@@ -1,0 +1,254 @@
+"""Research tools: curate (data-set cleaning), idsim (identity preservation), fairness per group."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from faceatlas.research import CurateThresholds, DatasetFile, FoundFace, judge
+from faceatlas.research.consensus import identity_consensus
+from faceatlas.types import BBox
+
+T = CurateThresholds.for_space()
+BOX = BBox(10, 10, 110, 110)
+
+
+def _person(rng: np.random.Generator, n: int, spread: float = 0.15) -> np.ndarray:
+    centre = rng.normal(size=128)
+    centre *= 1.5 / np.linalg.norm(centre)  # people ~2 apart, photos of one ~0.2 from their centre
+    return centre + rng.normal(scale=spread / np.sqrt(128), size=(n, 128))
+
+
+def _files(groups: dict[str, list[np.ndarray]]) -> list[DatasetFile]:
+    out = []
+    for identity, vectors in groups.items():
+        for k, v in enumerate(vectors):
+            name = f"{identity}/{k:02d}.jpg"
+            out.append(DatasetFile(name, identity, name, [FoundFace(BOX, v, 0.9)], sha256=name))
+    return out
+
+
+def _no_picture(item, face):  # synthetic files have no pixels: no near duplicate is confirmed
+    return None
+
+
+def test_consensus_ignores_outliers():
+    rng = np.random.default_rng(0)
+    good = _person(rng, 8)
+    far = _person(rng, 3)
+    cons = identity_consensus(np.vstack([good, far]), agree=T.core)
+    assert set(cons.core.tolist()) == set(range(8))
+    assert np.linalg.norm(cons.centre - good.mean(0)) < 0.05
+
+
+def test_consensus_needs_agreement():
+    rng = np.random.default_rng(1)
+    assert identity_consensus(_person(rng, 1), T.core).centre is None  # one photo
+    two_people = np.vstack([_person(rng, 1), _person(rng, 1)])
+    assert identity_consensus(two_people, T.core).centre is None  # a tie: nobody can be called wrong
+
+
+def test_judge_finds_mislabel_and_duplicates_on_synthetic_embeddings():
+    rng = np.random.default_rng(2)
+    a, b, c = _person(rng, 6), _person(rng, 5), _person(rng, 4)
+    files = _files({"a": list(a) + [b[0]], "b": list(b[1:]), "c": list(c), "solo": [_person(rng, 1)[0]]})
+    files.append(DatasetFile("c/99_copy.jpg", "c", "c/99_copy.jpg", [FoundFace(BOX, c[2], 0.9)], sha256="c/02.jpg"))
+    files.append(DatasetFile("a/zz_empty.jpg", "a", "a/zz_empty.jpg", [], sha256="x"))
+    report = judge(files, T, signature=_no_picture)
+    by = {f.file: f for f in report.files}
+    assert [f.file for f in report.flagged("mislabelled")] == ["a/06.jpg"]
+    assert by["a/06.jpg"].distance_to_identity > T.mislabelled
+    assert [f.file for f in report.flagged("duplicate")] == ["c/99_copy.jpg"]
+    assert by["c/99_copy.jpg"].duplicate_of == "c/02.jpg"
+    assert by["a/zz_empty.jpg"].flags == ["no_face"]
+    assert by["solo/00.jpg"].flags == [] and by["solo/00.jpg"].distance_to_identity is None
+    data = report.to_dict()
+    json.dumps(data)
+    assert {i["identity"]: i["flagged"] for i in data["identities"]} == {"a": 2, "b": 0, "c": 1, "solo": 0}
+
+
+def test_judge_near_duplicates_need_the_same_picture():
+    rng = np.random.default_rng(3)
+    a = _person(rng, 4)
+    near = a[1] + 0.01
+    files = _files({"a": list(a) + [near]})
+    same = {"a/01.jpg", "a/04.jpg"}
+
+    def picture(item, face):
+        return np.ones(4) / 2 if item.file in same else np.array([1.0, -1.0, 0.0, 0.0]) / np.sqrt(2)
+
+    by = {f.file: f for f in judge(files, T, signature=picture).files}
+    assert by["a/04.jpg"].duplicate_of == "a/01.jpg"
+    assert not any(f.duplicate_of for f in judge(files, T, signature=_no_picture).files)
+
+
+def test_judge_look_alike_identities():
+    rng = np.random.default_rng(4)
+    a = _person(rng, 8)
+    files = _files({"anna": list(a[:4]), "anna_k": list(a[4:]), "bob": list(_person(rng, 4))})
+    looks = {i.identity: [x.identity for x in i.looks_like] for i in judge(files, T, signature=_no_picture).identities}
+    assert looks == {"anna": ["anna_k"], "anna_k": ["anna"], "bob": []}
+
+
+# --- on real photos (../shared/data) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dirty_set(shared_data, tmp_path_factory):
+    """Three people from deepface's photos with known errors: a photo of person A filed under C,
+    an exact and a near copy in B, a picture of dogs (no face), and a person with one photo."""
+    data = shared_data
+    root = tmp_path_factory.mktemp("dirty") / "set"
+    layout = {
+        "A": ["img53.jpg", "img55.jpg"],
+        "B": ["img43.jpg", "img44.jpg", "img45.jpg", "img46.jpg"],
+        "C": ["img16.jpg", "img17.jpg", "img61.jpg", "img62.jpg", "img12.jpg"],  # img12 is person A
+        "D": ["img5.jpg"],
+    }
+    for identity, names in layout.items():
+        (root / identity).mkdir(parents=True)
+        for name in names:
+            shutil.copy(data / "deepface" / name, root / identity / name)
+    shutil.copy(data / "deepface" / "img44.jpg", root / "B" / "img44_copy.jpg")
+    img = Image.open(data / "deepface" / "img45.jpg").convert("RGB")
+    img.resize((img.width * 7 // 10, img.height * 7 // 10)).save(root / "B" / "img45_small.jpg", quality=70)
+    shutil.copy(data / "detection" / "dlib_faces" / "dogs.jpg", root / "A" / "dogs.jpg")
+    return root
+
+
+@pytest.mark.shared_data
+def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
+    from faceatlas.research import curate
+
+    out = tmp_path / "out"
+    report = curate(dirty_set, out)
+    by = {f.file: f for f in report.files}
+    assert [f.file for f in report.flagged("mislabelled")] == ["C/img12.jpg"]
+    assert by["B/img44_copy.jpg"].duplicate_of == "B/img44.jpg"
+    assert by["B/img45_small.jpg"].duplicate_of == "B/img45.jpg"
+    assert {f.file for f in report.flagged("duplicate")} == {"B/img44_copy.jpg", "B/img45_small.jpg"}
+    assert "no_face" in by["A/dogs.jpg"].flags
+    assert by["D/img5.jpg"].flags == [] and by["D/img5.jpg"].distance_to_identity is None  # one photo: no verdict
+    assert by["A/img53.jpg"].distance_to_identity is not None  # two agreeing photos make a consensus
+    clean = (out / "clean.txt").read_text().split()
+    assert "C/img12.jpg" not in clean and "A/dogs.jpg" not in clean and "C/img16.jpg" in clean
+    rows = (out / "curate.csv").read_text().splitlines()
+    assert rows[0] == "file,identity,flags,distance_to_identity,duplicate_of" and len(rows) == len(report.files) + 1
+    page = (out / "report.html").read_text()
+    assert "C/img12.jpg" in page and page.count("data:image/png;base64") == 2
+    assert report.analysed == len(report.files)
+    again = curate(dirty_set, out)  # resumes from OUT/curate.sqlite3: nothing is analysed twice
+    assert again.analysed == 0 and again.to_dict() == report.to_dict()
+
+
+# --- idsim --------------------------------------------------------------------------------------------
+
+
+def test_idsim_on_a_folder_without_faces_reports_detection_failures(tmp_path, astronaut):
+    from skimage import data
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app
+
+    ref = tmp_path / "ref.png"
+    Image.fromarray(astronaut).save(ref)
+    gen = tmp_path / "generated"
+    gen.mkdir()
+    Image.fromarray(data.chelsea()).save(gen / "cat.png")  # pictures without a face (measured: none found)
+    Image.fromarray(data.brick()).save(gen / "brick.jpg")
+    (gen / "broken.jpg").write_bytes(b"not an image")
+    csv_file = tmp_path / "scores.csv"
+    result = CliRunner().invoke(app, ["idsim", str(ref), "--generated", str(gen), "--json", "--csv", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["embedder"] == "dlib-resnet/v1"
+    s = out["summary"]
+    assert (s["images"], s["faces_found"], s["detection_failures"], s["verified"]) == (3, 0, 3, 0)
+    assert s["cosine_mean"] is None and s["unreadable"] == 1
+    assert all(not i["face"] and i["cosine"] is None and not i["same"] for i in out["images"])
+    assert csv_file.read_text().splitlines()[0] == "generated,reference,face,cosine,distance,same"
+
+
+def _fake_source(vectors: dict[str, np.ndarray | None]):
+    from faceatlas.types import Face
+
+    def source(path):
+        v = vectors[path.name]
+        return None if v is None else ([] if v.size == 0 else [Face(BOX, 0.9, embedding=v)])
+
+    return source
+
+
+def test_idsim_scores_against_the_mean_reference():
+    from faceatlas.identity.space import default_space
+    from faceatlas.research.idsim import idsim, idsim_pairs
+
+    space = default_space()
+    rng = np.random.default_rng(5)
+    me, other = _person(rng, 4), _person(rng, 1)
+    vectors = {
+        "r1.jpg": me[0],
+        "r2.jpg": me[1],
+        "g_same.jpg": me[2],
+        "g_other.jpg": other[0],
+        "g_none.jpg": np.zeros(0),
+    }
+    report = idsim(["r1.jpg", "r2.jpg"], ["g_same.jpg", "g_other.jpg", "g_none.jpg"], space, _fake_source(vectors))
+    by = {s.generated: s for s in report.images}
+    assert by["g_same.jpg"].same and not by["g_other.jpg"].same and not by["g_none.jpg"].face
+    centre = me[:2].mean(0)
+    assert by["g_same.jpg"].distance == pytest.approx(np.linalg.norm(me[2] - centre))
+    assert by["g_same.jpg"].cosine > by["g_other.jpg"].cosine
+    s = report.summary()
+    assert (s["verified"], s["verified_rate"], s["verified_rate_of_detected"]) == (1, 0.3333, 0.5)
+    pairs = idsim_pairs([("r1.jpg", "g_same.jpg"), ("g_none.jpg", "g_other.jpg")], space, _fake_source(vectors))
+    assert pairs.images[0].same and pairs.references_without_face == ["g_none.jpg"]
+
+
+# --- fairness -----------------------------------------------------------------------------------------
+
+
+def _pair(a, b, same, d, ia, ib):
+    from faceatlas.research.fairness import ScoredPair
+
+    return ScoredPair(a, b, same, d, ia, ib)
+
+
+def test_fairness_group_of_one_pair_gets_a_wide_interval():
+    from faceatlas.research.fairness import fairness
+
+    rng = np.random.default_rng(6)
+    pairs, groups = [], {}
+    for k in range(40):  # group "big": 40 people, genuine ~0.4, impostor ~0.85
+        a, b = f"p{k}_a", f"p{k}_b"
+        groups[a] = groups[b] = "big"
+        pairs.append(_pair(a, b, True, 0.4 + 0.1 * rng.standard_normal(), f"p{k}", f"p{k}"))
+        pairs.append(
+            _pair(a, f"p{(k + 1) % 40}_a", False, 0.85 + 0.08 * rng.standard_normal(), f"p{k}", f"p{(k + 1) % 40}")
+        )
+    groups["s_a"] = groups["s_b"] = "small"
+    pairs.append(_pair("s_a", "s_b", True, 0.3, "s", "s"))
+    pairs.append(_pair("s_a", "p0_a", False, 0.9, "s", "p0"))  # across groups: reported apart
+    report = fairness(pairs, groups, default_threshold=0.6, fmr=1e-3, bootstrap=200)
+    small = next(g for g in report.groups if g.group == "small")
+    assert (small.genuine, small.impostor) == (1, 0)
+    assert small.fnmr_default.value == 0.0 and small.fnmr_default.high > 0.5  # one pair proves little
+    assert small.fmr_default.value is None and small.threshold_needed is None
+    big = next(g for g in report.groups if g.group == "big")
+    assert big.fnmr_default.low <= big.fnmr_default.value <= big.fnmr_default.high < 0.5
+    assert report.cross_group is not None and report.cross_group.impostor == 1
+    json.dumps(report.to_dict())
+
+
+def test_threshold_for_fmr():
+    from faceatlas.research.fairness import threshold_for_fmr
+
+    d = np.arange(1, 1001) / 1000.0
+    assert threshold_for_fmr(d, 1e-2) == pytest.approx(0.010)
+    assert np.mean(d <= threshold_for_fmr(d, 1e-2)) <= 1e-2
+    assert threshold_for_fmr(d[:10], 1e-3) < 0.001  # too few pairs: just below the smallest
+    assert threshold_for_fmr(np.array([]), 1e-3) is None
