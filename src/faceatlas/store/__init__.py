@@ -32,6 +32,7 @@ class Atlas:
         self.people = PeopleTable(self.conn)
         self.keys = KeyTable(self.conn)
         self.meta = MetaTable(self.conn)
+        self.actions = ActionLog(self.conn)
 
     @property
     def embedder(self) -> str | None:
@@ -48,7 +49,6 @@ class Atlas:
         with self.transaction():
             self.meta.set(EMBEDDER, key)
             self.meta.set(EMBEDDER_MODEL, model)
-        self.actions = ActionLog(self.conn)
 
     def transaction(self):
         return transaction(self.conn)
