@@ -1,6 +1,6 @@
 """Review latency at scale: build a synthetic atlas (faces with dlib-like spread, 90 % grouped into
 their true people as clustering would, 10 % in no person, a tenth of the people named), then time
-what one review step costs — the queue (``GET /v1/review``), one answer with its incremental
+what one review step costs — a page of the people list, the queue (``GET /v1/review``), one answer with its incremental
 identification (``POST /v1/faces/N/label``), one undo — and, with ``--full``, the whole-atlas
 ``identify`` the answer used to need.
 
@@ -60,10 +60,19 @@ def main() -> None:
         build(db, args.faces)
         print(f"atlas: {args.faces} faces built in {time.perf_counter() - t:.1f} s")
         with Atlas(db) as atlas:
+            from faceatlas.service.people_app import people_page
+
             t = time.perf_counter()
-            qs = labeling.questions(atlas, 20)
+            rows, total = people_page(atlas, limit=120, offset=240, sort="name")
             took = time.perf_counter() - t
-            print(f"review queue (20 questions): {took:.2f} s; first: {qs[0].text} ({qs[0].faces} faces)")
+            print(f"one page of people (GET /v1/people?limit=120&offset=240&sort=name, {total} people): {took:.2f} s")
+            for attempt in ("first (reads the vectors)", "again (vectors in memory)"):
+                t = time.perf_counter()
+                qs = labeling.questions(atlas, 20)
+                took = time.perf_counter() - t
+                print(
+                    f"review queue (20 questions), {attempt}: {took:.2f} s; first: {qs[0].text} ({qs[0].faces} faces)"
+                )
             q = next(q for q in qs if q.kind == "who")
             t = time.perf_counter()
             res = labeling.answer_name(atlas, q.face_id, "Someone New")

@@ -376,3 +376,14 @@ def test_eval_active_on_six_celeba_people():
     assert run.identities == 6 and run.answers == 9
     assert run.accuracy_at(1.5) >= 0.9 and run.named_wrong <= 3, run.to_dict()
     assert run.curve == sorted(run.curve)  # each answer names more, never fewer
+
+
+def test_undo_after_the_photo_left_the_atlas_is_refused_cleanly(world):
+    with Atlas(world["db"]) as atlas:
+        face = world["faces"]["B"][0]
+        corrections.reject_face(atlas, face)
+        with atlas.transaction():  # a rescan drops the photo's faces (not a user action: not logged)
+            atlas.conn.execute("DELETE FROM faces WHERE id = ?", (face,))
+        with pytest.raises(Exception, match="cannot be undone"):
+            atlas.actions.undo()
+        assert atlas.actions.list(1)[0].undone_at is None

@@ -382,6 +382,8 @@ def active(
     answer (faces come from the evaluation cache). --set shared: face-level identification accuracy
     after N answers, faceatlas's questions vs random questions."""
     if dataset == "celeba":
+        if half not in ("dev", "test", "all") or order not in ("review", "random"):
+            raise typer.BadParameter("--half must be dev, test or all and --order review or random")
         from faceatlas.eval.active import review_run
         from faceatlas.eval.cache import FaceCache
         from faceatlas.eval.devsets import celeba_photos

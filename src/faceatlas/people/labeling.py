@@ -38,7 +38,7 @@ ACCEPT = 0.5
 # the review scores at most this many faces that are in no person (those with most look-alikes)
 LOOSE_SCORED = 500
 # ... among at most this many (the best-quality ones)
-LOOSE_CONSIDERED = 5000
+LOOSE_CONSIDERED = 2000
 
 
 @dataclass(frozen=True)
@@ -144,16 +144,19 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
         return 0
     cannot = _cannot(atlas)
     threshold = default_space().threshold
-    index = build_faiss(x, exact_limit=len(x))  # exact: a copy of the vectors, no training; few queries
+    pool = np.nonzero(loose)[0]  # only faces in no person can be identified: search among them
+    if len(pool) == 0:
+        return 0
+    index = build_faiss(x[pool], exact_limit=len(pool))  # exact: a copy of the vectors, no training
     frontier = np.array(sorted(row_of[f] for f in face_ids if f in row_of), dtype=np.int64)
     assigned = 0
     with atlas.transaction():
         for _ in range(rounds):
             if len(frontier) == 0:
                 break
-            dist, idx = search(index, x[frontier], min(k, len(x)))
-            near = np.unique(idx[(idx >= 0) & (dist <= threshold)])
-            near = near[(work[near] < 0) & loose[near]]
+            dist, idx = search(index, x[frontier], min(k, len(pool)))
+            near = pool[np.unique(idx[(idx >= 0) & (dist <= threshold)])]
+            near = near[work[near] < 0]
             if len(near) == 0:
                 break
             best, conf = scores(x, work, near, threshold, flat=True)
@@ -212,7 +215,7 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
     starts = np.searchsorted(inverse[order], np.arange(len(people)))
     cover = {int(p): int(ids[order[st]]) for p, st in zip(people, starts) if p >= 0}
     size = {int(p): int(n) for p, n in zip(people, sizes) if p >= 0}
-    sums = np.add.reduceat(x[order].astype(np.float64), starts, axis=0)
+    sums = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64)
     centroids = (sums / sizes[:, None]).astype(np.float32)
     column = {int(p): i for i, p in enumerate(people) if p >= 0}
 
@@ -468,7 +471,7 @@ def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float
     people, inverse, sizes = np.unique(person_of, return_inverse=True, return_counts=True)
     order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
     starts = np.searchsorted(inverse[order], np.arange(len(people)))
-    centroids = np.add.reduceat(x[order].astype(np.float64), starts, axis=0) / sizes[:, None]
+    centroids = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64) / sizes[:, None]
     dist = np.linalg.norm(centroids - centre, axis=1)
     out = []
     for j in np.argsort(dist):

@@ -133,6 +133,15 @@ class ActionLog:
         """Undo ``action_id`` (default: the latest action not undone). Refused when a later action that
         is still in force changed the same rows (undo that one first)."""
         self._install()
+        try:
+            return self._undo(action_id)
+        except sqlite3.IntegrityError:
+            raise StoreError(
+                "the faces or people this action changed are gone since (a rescan or re-clustering): "
+                "it cannot be undone"
+            ) from None
+
+    def _undo(self, action_id: int | None) -> Action:
         with _immediate(self.conn):
             if action_id is None:
                 action_id = self.latest_undoable()

@@ -111,4 +111,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except BaseException:  # e.g. a deferred foreign-key check: nothing stays half-done
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

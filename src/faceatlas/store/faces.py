@@ -204,21 +204,31 @@ class FaceTable:
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Live faces as arrays, in id order, without building a record per face (the review's and
         identification's view at 100k+ faces): ids, person id (-1: none), confirmed by the user
-        (bool), quality (NaN: unknown), embeddings (n, d) float32."""
+        (bool), quality (NaN: unknown), embeddings (n, d) float32. The vectors change only when a
+        scan changes the faces, so they are kept in memory per database and fingerprint; the rest is
+        read each time."""
         rows = self.conn.execute(
-            """SELECT f.id, COALESCE(a.person_id, -1), a.source = 'user', f.quality, f.embedding
+            """SELECT f.id, COALESCE(a.person_id, -1), COALESCE(a.source = 'user', 0), COALESCE(f.quality, 'nan')
                FROM faces f JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id
                WHERE i.status = 'done' ORDER BY f.id"""
         ).fetchall()
         if not rows:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0, bool), np.zeros(0), np.zeros((0, 128), dtype=np.float32)
-        ids, people, user, quality, blobs = zip(*rows)
-        x = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), -1)
-        return (
-            np.array(ids, dtype=np.int64),
-            np.array(people, dtype=np.int64),
-            np.array([bool(u) for u in user]),
-            np.array([np.nan if q is None else q for q in quality], dtype=np.float64),
-            x,
-        )
+        table = np.array(rows, dtype=np.float64)
+        ids = table[:, 0].astype(np.int64)
+        key = (self._db_name(), tuple(self.fingerprint()))
+        cached = _VECTORS.get(key[0])
+        if cached is None or cached[0] != key[1] or not np.array_equal(cached[1], ids):
+            vec_ids, x = self.embeddings()
+            _VECTORS[key[0]] = (key[1], vec_ids, x)
+            cached = _VECTORS[key[0]]
+        return ids, table[:, 1].astype(np.int64), table[:, 2] > 0, table[:, 3], cached[2]
+
+    def _db_name(self) -> str:
+        row = self.conn.execute("PRAGMA database_list").fetchone()
+        return str(row[2]) or f"memory:{id(self.conn)}"
+
+
+# database file → (fingerprint, face ids, vectors) of its live faces, for FaceTable.matrix
+_VECTORS: dict[str, tuple] = {}

@@ -72,7 +72,7 @@
       res = await call("POST", `/v1/faces/${faceId}/answer`, Object.assign({}, body, { scope: all ? "person" : "face" }));
     }
     undoToast(text + (res && res.named_faces > 1 ? ` (${res.named_faces} faces)` : ""), res && res.action_id);
-    setTimeout(() => location.reload(), 900);
+    setTimeout(() => location.reload(), 1500);
   }
   document.querySelectorAll("form.label-form").forEach((f) => f.addEventListener("submit", async (ev) => {
     ev.preventDefault();
