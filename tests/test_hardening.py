@@ -836,3 +836,15 @@ def test_killed_scan_leaves_no_pool_worker_behind(tmp_path):
         if scan.poll() is None:
             scan.kill()
             scan.wait()
+
+
+def test_float_arrays_keep_their_usual_meaning_and_wide_ones_are_not_clipped():
+    import numpy as np
+
+    from faceatlas.io.images import to_rgb_array
+
+    eight_bit = np.array([[0.0, 100.0, 255.0]])
+    assert to_rgb_array(eight_bit)[0, :, 0].tolist() == [0, 100, 255]  # img.astype(float): unchanged
+    assert to_rgb_array(np.array([[0.0, 0.5, 1.0]]))[0, :, 0].tolist() == [0, 128, 255]
+    wide = np.array([[0.0, 32767.5, 65535.0]])  # 16-bit data stored as float: was clipped white
+    assert to_rgb_array(wide)[0, :, 0].tolist() == [0, 128, 255]
