@@ -74,9 +74,22 @@ def _state(db: Path) -> tuple:
         return (a.images.counts().get("done", 0), a.faces.count(), tuple(map(tuple, people)))
 
 
+def _committed(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM images").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
 def kill_runs(work: Path, runs: int, kills_per_run: int = 3, seed: int = 14) -> dict:
-    """Each run: kill -9 a 2-worker scan at ``kills_per_run`` random moments (a new scan each time),
-    then let one finish; its end state is compared with an uninterrupted scan's."""
+    """Each run: kill -9 a 2-worker scan ``kills_per_run`` times, each at a random point of its progress
+    (once a random number of photos is stored; a new scan each time), then let one finish; its end
+    state (photos, faces, people) is compared with an uninterrupted scan's."""
     from PIL import Image
 
     album = make_album(work / "album")
@@ -89,25 +102,26 @@ def kill_runs(work: Path, runs: int, kills_per_run: int = 3, seed: int = 14) -> 
         capture_output=True,
     )
     rng = random.Random(seed)
+    total = len(list(album.glob("**/*.jpg")))
     results = []
     for k in range(runs):
         db = work / f"killed_{k}.sqlite3"
         cmd = [sys.executable, "-m", "faceatlas", "scan", str(album), "--db", str(db), "--workers", "2"]
-        killed, committed = 0, []
-        for _ in range(kills_per_run):
+        targets = sorted(rng.sample(range(1, total), kills_per_run))  # kill once this many photos are stored
+        killed, at = 0, []
+        for target in targets:
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                proc.wait(timeout=rng.uniform(2.0, 15.0))
-                break  # finished before the kill
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-                killed += 1
-                committed.append(_state(db)[0] if db.exists() else 0)
+            deadline = time.time() + 600
+            while proc.poll() is None and _committed(db) < target and time.time() < deadline:
+                time.sleep(rng.uniform(0.01, 0.2))
+            if proc.poll() is not None:
+                continue  # finished (or failed) before the kill
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            killed += 1
+            at.append(_committed(db))
         subprocess.run(cmd, check=True, capture_output=True)
-        results.append(
-            {"kills": killed, "photos_done_at_kills": committed, "same_end_state": _state(db) == _state(ref)}
-        )
+        results.append({"kills": killed, "photos_stored_at_kills": at, "same_end_state": _state(db) == _state(ref)})
     return {
         "runs": results,
         "kills": sum(r["kills"] for r in results),
@@ -339,9 +353,9 @@ def main() -> None:
         work = Path(tmp)
         result = {"corpus": corpus_runs(work)} if not args.skip_corpus else {"corpus": None}
         print(json.dumps(result["corpus"], indent=1), flush=True)
-        result["kills"] = kill_runs(work, args.runs)
+        result["kills"] = kill_runs(work, args.runs) if args.runs else None
         print(json.dumps(result["kills"], indent=1), flush=True)
-        result["load"] = load_with_worker_kills(work, args.clients)
+        result["load"] = load_with_worker_kills(work, args.clients) if args.clients else None
         print(json.dumps(result["load"], indent=1), flush=True)
         result["chunked"] = chunked_check(work)
         result["security"] = security_checks(work)

@@ -806,3 +806,45 @@ def test_search_works_on_an_atlas_whose_folder_cannot_be_written(small, monkeypa
     assert code == 0, err
     ids = [f["face_id"] for f in json.loads(out)["faces"]]
     assert sorted(ids) == [2, 3, 4]  # every other face, ranked, from an index kept in memory
+
+
+def test_killed_scan_leaves_no_pool_worker_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from atlas_fixtures import make_album
+
+    album = make_album(tmp_path / "album")
+    cmd = [sys.executable, "-m", "faceatlas", "scan", str(album), "--db", str(tmp_path / "a.db"), "--workers", "2"]
+    scan = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        workers: set[int] = set()
+        while len(workers) < 2 and scan.poll() is None and time.time() < deadline:
+            workers = _children(scan.pid)
+            time.sleep(0.1)
+        assert len(workers) >= 2, "the pool did not start"
+        scan.send_signal(signal.SIGKILL)
+        scan.wait()
+        deadline = time.time() + 15
+        while _alive(workers) and time.time() < deadline:
+            time.sleep(0.2)
+        assert not _alive(workers), f"left behind: {_alive(workers)}"
+    finally:
+        if scan.poll() is None:
+            scan.kill()
+            scan.wait()
+
+
+def test_float_arrays_keep_their_usual_meaning_and_wide_ones_are_not_clipped():
+    import numpy as np
+
+    from faceatlas.io.images import to_rgb_array
+
+    eight_bit = np.array([[0.0, 100.0, 255.0]])
+    assert to_rgb_array(eight_bit)[0, :, 0].tolist() == [0, 100, 255]  # img.astype(float): unchanged
+    assert to_rgb_array(np.array([[0.0, 0.5, 1.0]]))[0, :, 0].tolist() == [0, 128, 255]
+    wide = np.array([[0.0, 32767.5, 65535.0]])  # 16-bit data stored as float: was clipped white
+    assert to_rgb_array(wide)[0, :, 0].tolist() == [0, 128, 255]

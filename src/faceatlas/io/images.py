@@ -218,7 +218,9 @@ def _decode(pil: Image.Image, label: str) -> np.ndarray:
 
 def _pil_to_rgb(pil: Image.Image, label: str) -> np.ndarray:
     mode = pil.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+    if mode == "F":  # a float TIFF: 0..1, or its own range (HDR, 16-bit data stored as float)
+        return to_rgb_array(_float_to_uint8(np.asarray(pil), own_range=True), label)
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         arr = np.asarray(pil)
         return to_rgb_array(arr, label)
     if mode == "P":
@@ -249,16 +251,26 @@ def to_rgb_array(arr: np.ndarray, label: str = "<array>") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def _float_to_uint8(arr: np.ndarray, own_range: bool) -> np.ndarray:
+    """Floats to 8 bits: 0..1 when every value is in it; else, for an array (``own_range`` False),
+    0..255 when the values fit it (the usual ``img.astype(float)``); else scaled from min(0, lowest)
+    to the highest value, so nothing is clipped white or crushed dark. NaN and infinities are clamped."""
+    finite = arr[np.isfinite(arr)]
+    lo = min(0.0, float(finite.min())) if finite.size else 0.0
+    hi = float(finite.max()) if finite.size else 1.0
+    if lo >= 0.0 and hi <= 1.0:
+        lo, top = 0.0, 1.0
+    elif lo >= 0.0 and hi <= 255.0 and not own_range:
+        lo, top = 0.0, 255.0
+    else:
+        top = hi - lo
+    clean = np.nan_to_num(arr.astype(np.float64), nan=lo, posinf=lo + top, neginf=lo) - lo
+    return np.clip(clean / max(top, 1e-12) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
 def _to_uint8(arr: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating):
-        # 0..1 is the usual float range; anything wider (HDR or 16-bit data stored as float) is scaled
-        # from min(0, lowest) to its highest value, so nothing is clipped white or crushed dark
-        finite = arr[np.isfinite(arr)]
-        lo = min(0.0, float(finite.min())) if finite.size else 0.0
-        hi = float(finite.max()) if finite.size else 1.0
-        top = 1.0 if hi <= 1.0 and lo >= 0.0 else hi - lo
-        clean = np.nan_to_num(arr.astype(np.float64), nan=lo, posinf=hi, neginf=lo) - lo
-        return np.clip(clean / max(top, 1e-12) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return _float_to_uint8(arr, own_range=False)
     if arr.dtype == np.uint16:
         return (arr.astype(np.float32) * (255.0 / 65535.0) + 0.5).astype(np.uint8)
     peak = int(arr.max()) if arr.size else 0
