@@ -250,6 +250,7 @@ def test_video_endpoint_runs_a_job(tmp_path):
     clip = _small_clip(album / "walk.avi")
     settings = ServiceSettings(db=tmp_path / "a.sqlite3", roots=(album,), analysis_processes=0, max_video_bytes=10**6)
     with TestClient(create_app(settings)) as client:
+        assert "/v1/video" in client.get("/openapi.json").json()["paths"]
         r = client.post("/v1/video", files={"video": ("walk.avi", clip.read_bytes())})
         assert r.status_code == 202, r.text
         job = _wait(client, r.json()["id"])
