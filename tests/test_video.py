@@ -271,3 +271,8 @@ def _wait(client, job_id: int) -> dict:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     return job
+
+
+def test_video_command_refuses_an_output_it_cannot_write_before_working(tmp_path):
+    res = CliRunner().invoke(app, ["video", str(tmp_path / "any.mp4"), "--out", str(tmp_path / "x.gif"), "--json"])
+    assert res.exit_code == 2 and "cannot write x.gif" in json.loads(res.stdout)["error"]
