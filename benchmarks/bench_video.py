@@ -149,19 +149,22 @@ def aggregate(tmp: Path) -> dict:
 
     from faceatlas.pipeline import FaceAnalyzer
     from faceatlas.video import VideoConfig, track_video
-    from faceatlas.video.synthetic import Mover, render_clip
+    from faceatlas.video.synthetic import Mover, face_patch, render_clip
 
     analyzer = FaceAnalyzer()
     rng = np.random.default_rng(0)
     refs, clips = [], []
+    patches = {}
     for identity, photos in _identities().items():
         for photo in photos:
-            faces = analyzer.analyze(photo)
+            img = analyzer.open(photo)
+            faces = analyzer.analyze(img)
             if faces:
                 refs.append((identity, photo, faces[0].embedding))
-    vectors: dict[str, list] = {"aggregated": [], "random frame": [], "best frame": []}
+                patches[photo] = face_patch(img.full(), faces[0].bbox, 90)
+    vectors: dict[str, list] = {"aggregated": [], "mean, norm kept": [], "random frame": [], "best frame": []}
     for k, (identity, photo, _) in enumerate(refs):
-        patch = _patch(analyzer, photo, 90)
+        patch = patches[photo]
         clip = tmp / f"agg_{k}.avi"
         render_clip(clip, [Mover(patch, (200, 180), (60, 0))], SIZE, 25.0, 1.6, k, noise=10.0, blur=2.5)
         tracks = track_video(clip, config=VideoConfig()).tracks
@@ -171,6 +174,11 @@ def aggregate(tmp: Path) -> dict:
         samples = t.samples
         clips.append((identity, photo))
         vectors["aggregated"].append(t.embedding)
+        x, q = np.stack([e for e, _ in samples]), np.array([qq or 0.5 for _, qq in samples])
+        w = np.where(q >= 0.5 * q.max(), q, 0.0)
+        mean = (w[:, None] * x).sum(0) / w.sum()
+        norm = (w * np.linalg.norm(x, axis=1)).sum() / w.sum()
+        vectors["mean, norm kept"].append(mean / np.linalg.norm(mean) * norm)
         vectors["random frame"].append(samples[rng.integers(len(samples))][0])
         vectors["best frame"].append(max(samples, key=lambda s: s[1] or 0)[0])
     out = {"clips": len(clips), "references": len(refs)}

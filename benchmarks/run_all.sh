@@ -8,3 +8,4 @@ python3 -c "import face_recognition" 2>/dev/null || python3 -m pip install -q --
 echo "== embedding: dlib vs ONNX port"; python3 benchmarks/bench_embedding.py
 echo "== end to end vs face_recognition"; python3 benchmarks/bench_pipeline.py "$@"
 echo "== scale: search 1M, clustering 10k/100k/1M"; python3 benchmarks/bench_scale.py --cluster-n 10000 100000 1000000
+echo "== video: speed, jitter, crossing clips, aggregation, Hamilton"; python3 benchmarks/bench_video.py

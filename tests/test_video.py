@@ -250,6 +250,7 @@ def test_video_endpoint_runs_a_job(tmp_path):
     clip = _small_clip(album / "walk.avi")
     settings = ServiceSettings(db=tmp_path / "a.sqlite3", roots=(album,), analysis_processes=0, max_video_bytes=10**6)
     with TestClient(create_app(settings)) as client:
+        assert "/v1/video" in client.get("/openapi.json").json()["paths"]
         r = client.post("/v1/video", files={"video": ("walk.avi", clip.read_bytes())})
         assert r.status_code == 202, r.text
         job = _wait(client, r.json()["id"])
@@ -270,3 +271,8 @@ def _wait(client, job_id: int) -> dict:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     return job
+
+
+def test_video_command_refuses_an_output_it_cannot_write_before_working(tmp_path):
+    res = CliRunner().invoke(app, ["video", str(tmp_path / "any.mp4"), "--out", str(tmp_path / "x.gif"), "--json"])
+    assert res.exit_code == 2 and "cannot write x.gif" in json.loads(res.stdout)["error"]

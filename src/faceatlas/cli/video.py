@@ -24,10 +24,12 @@ def video(
 ) -> None:
     """Track the faces of a video: boxes and smoothed landmarks per frame, one identity per track."""
     from faceatlas.video import DEFAULT_EVERY, VideoConfig, track_video
-    from faceatlas.video.annotate import write_annotated
+    from faceatlas.video.annotate import check_output, write_annotated
 
     config = VideoConfig(every=every or DEFAULT_EVERY)
     try:
+        if out is not None:
+            check_output(out)  # before the work, not after
         with progress_bar(None, "tracking", show_progress(as_json)) as bar:
             result = track_video(file, config=config, progress=bar, on_start=bar.set_total)
         _name(result, db)
@@ -59,7 +61,7 @@ def video(
         )
     if out is not None:
         note = "" if codec in ("avc1", "VP80") else " (not H.264: browsers may not play it; use .webm)"
-        out_console.print(f"annotated copy: {out} [{codec}]{note}", highlight=False)
+        out_console.print(f"annotated copy: {out} (codec {codec}){note}", highlight=False, markup=False)
 
 
 def _name(result, db: Path | None) -> None:

@@ -1,5 +1,5 @@
-"""Analysing one file (a photo, or a video's sampled frames), in whatever process runs it. Models
-load once per process."""
+"""Analysing one file (a photo, or a video as one face per face track), in whatever process runs it.
+Models load once per process."""
 
 from __future__ import annotations
 

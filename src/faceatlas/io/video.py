@@ -1,13 +1,12 @@
-"""Video input: which files are videos, sampling frames at a fixed interval, reading one frame.
+"""Video input: which files are videos, opening one for decoding, reading one frame.
 
 OpenCV's FFmpeg backend decodes (the formats its wheel supports: MP4/H.264, MOV, AVI, MKV, WebM...).
-Frames are read in order and skipped with ``grab()`` between samples: seeking is slow and, on some
-containers, inexact.
+Tracking (:mod:`faceatlas.video`) reads every frame in order; seeking is used only to cut one frame
+for a thumbnail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -46,32 +45,6 @@ def open_video(path: str | Path):
     if not np.isfinite(fps) or fps <= 0 or fps > 1000:
         fps = 25.0
     return cap, fps
-
-
-def sample_frames(path: str | Path, every_ms: int = 1000, max_frames: int = 600) -> Iterator[tuple[int, np.ndarray]]:
-    """(time in ms, RGB frame) every ``every_ms`` (fewer, evenly spread, when the video is long
-    enough to exceed ``max_frames``). Raises :class:`ImageError` when no frame can be decoded."""
-    import cv2
-
-    cap = _capture(path)
-    try:
-        fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        step = max(1, round(fps * every_ms / 1000))
-        if count and count / step > max_frames:
-            step = int(np.ceil(count / max_frames))
-        index = yielded = 0
-        while cap.grab():
-            if index % step == 0:
-                ok, frame = cap.retrieve()
-                if ok and frame is not None:
-                    yielded += 1
-                    yield round(index * 1000 / fps), cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            index += 1
-        if yielded == 0:
-            raise ImageError("no frame of this video could be decoded", str(path))
-    finally:
-        cap.release()
 
 
 def read_frame(path: str | Path, ms: int) -> np.ndarray:

@@ -26,19 +26,29 @@ CODECS = {
 COLOURS = [(66, 135, 245), (245, 166, 35), (80, 200, 120), (220, 60, 60), (170, 90, 220), (40, 200, 200)]
 
 
+def check_output(out: str | Path) -> tuple[str, ...]:
+    """The FourCCs to try for ``out``, best first; a clear error for an extension it cannot write."""
+    codecs = CODECS.get(Path(out).suffix.lower())
+    if codecs is None:
+        raise FaceAtlasError(f"cannot write {Path(out).name}: use .webm, .mp4, .m4v, .mov or .avi")
+    return codecs
+
+
 def open_writer(out: Path, fps: float, size: tuple[int, int]):
     """(an opened cv2.VideoWriter, the FourCC it writes) for ``out``."""
     import cv2
 
-    codecs = CODECS.get(out.suffix.lower())
-    if codecs is None:
-        raise FaceAtlasError(f"{out}: write .mp4, .webm, .m4v, .mov or .avi")
-    for fourcc in codecs:
-        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*fourcc), fps, size)
-        if writer.isOpened():
-            return writer, fourcc
-        writer.release()
-    raise FaceAtlasError(f"{out}: OpenCV cannot write this format here")
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # a missing encoder is not an error
+    try:
+        for fourcc in check_output(out):
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*fourcc), fps, size)
+            if writer.isOpened():
+                return writer, fourcc
+            writer.release()
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+    raise FaceAtlasError(f"OpenCV cannot write {out.name} here")
 
 
 def draw(bgr: np.ndarray, frame: TrackFrame, track_id: int, label: str) -> None:
