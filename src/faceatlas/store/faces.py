@@ -71,21 +71,21 @@ class FaceTable:
     def replace_for_image(self, image_id: int, faces: list[Face], keep_ids: bool = False) -> list[int]:
         """Store ``faces`` as the image's faces. By default the previous ones (and their assignments)
         are dropped; with ``keep_ids`` (a re-embedding), a new face that overlaps an old one (IoU >=
-        0.5) takes over its row, so its id, person and the user's decisions about it stay."""
-        old: list[tuple[int, BBox]] = []
+        0.5, same video frame) takes over its row, so its id, person and the user's decisions stay."""
+        old: list[tuple[int, BBox, int | None]] = []
         if not keep_ids:
             self.conn.execute("DELETE FROM faces WHERE image_id = ?", (image_id,))
         else:
-            old = [
-                (int(r[0]), BBox(r[1], r[2], r[3], r[4]))
-                for r in self.conn.execute("SELECT id, x1, y1, x2, y2 FROM faces WHERE image_id = ?", (image_id,))
-            ]
+            rows = self.conn.execute("SELECT id, x1, y1, x2, y2, frame_ms FROM faces WHERE image_id = ?", (image_id,))
+            old = [(int(r[0]), BBox(r[1], r[2], r[3], r[4]), r[5]) for r in rows]
         ids = []
         kept: set[int] = set()
         for f in faces:
             assert f.embedding is not None
             match = max(
-                ((fid, box.iou(f.bbox)) for fid, box in old if fid not in kept), key=lambda t: t[1], default=None
+                ((fid, box.iou(f.bbox)) for fid, box, ms in old if fid not in kept and ms == f.frame_ms),
+                key=lambda t: t[1],
+                default=None,
             )
             if match is not None and match[1] >= 0.5:
                 sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
@@ -97,7 +97,7 @@ class FaceTable:
                 f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * 14})", (image_id, *_row_values(f))
             )
             ids.append(int(cur.lastrowid))
-        self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _ in old if fid not in kept])
+        self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _, _ in old if fid not in kept])
         return ids
 
     def get(self, face_id: int) -> FaceRecord | None:
