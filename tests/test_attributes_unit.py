@@ -109,3 +109,32 @@ def test_migration_records_the_embedder_of_an_existing_atlas(tmp_path):
     with Atlas(path) as atlas:
         assert atlas.embedder == "dlib-resnet/1" and atlas.embedder_model is None
         assert all(f.attributes == {} for f in atlas.faces.live())
+
+
+def test_people_attributes_follow_changes(tmp_path):
+    """The per-process cache of person attributes notices new faces, changed attributes and moves."""
+    from faceatlas.people.attributes import people_attributes
+    from faceatlas.store import Atlas
+
+    with Atlas(tmp_path / "a.sqlite3") as atlas, atlas.transaction():
+        atlas.conn.execute("INSERT INTO images (id, path, status, scanned_at) VALUES (1, '/x.jpg', 'done', 0)")
+        for pid in (1, 2):
+            atlas.conn.execute("INSERT INTO people (id, created_at) VALUES (?, 0)", (pid,))
+
+        def face(pid: int, attrs: dict) -> int:
+            cur = atlas.conn.execute(
+                "INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, embedding, model, quality, attributes)"
+                " VALUES (1, 0, 0, 1, 1, 1, '[]', x'00', 'm', 0.9, ?)",
+                (json.dumps(attrs),),
+            )
+            atlas.people.assign(cur.lastrowid, pid, "auto", 1.0)
+            return cur.lastrowid
+
+        first = face(1, {"gender": "female", "age": 30.0})
+        assert people_attributes(atlas) == {1: {"gender": "female", "age": 30.0}}
+        face(1, {"gender": "female", "age": 40.0})
+        assert people_attributes(atlas)[1]["age"] == 35.0
+        atlas.conn.execute("UPDATE faces SET attributes = ? WHERE id = ?", (json.dumps({"age": 20.0}), first))
+        assert people_attributes(atlas)[1] == {"age": 30.0, "gender": "female"}
+        atlas.people.assign(first, 2, "user", 1.0)
+        assert people_attributes(atlas) == {1: {"gender": "female", "age": 40.0}, 2: {"age": 20.0}}
