@@ -225,3 +225,20 @@ def test_tfjs_converter_matches_tfjs(name, size, channels):
         x = x.astype(np.float32).reshape(1, size, size, channels)
         got = session.run(None, {session.get_inputs()[0].name: x})[0]
         assert np.abs(got[0] - np.asarray(expected)).max() < 1e-4
+
+
+def test_spoof_stand_ins_keep_a_findable_face(astronaut_face):
+    """The printed / on-screen stand-ins of bench_liveness.py still show one face the pipeline finds
+    (so the liveness check on them measures the head, not the detector), and are deterministic."""
+    _need("human-liveness")
+    from faceatlas.eval.spoof import KINDS, stand_in
+
+    image, face = astronaut_face
+    analyzer = FaceAnalyzer(AnalyzerConfig(heads=("human-liveness",)))
+    for kind in KINDS:
+        fake = stand_in(image, kind, seed=3)
+        assert fake.shape == image.shape and np.array_equal(fake, stand_in(image, kind, seed=3))
+        assert not np.array_equal(fake, image)
+        found = analyzer.analyze(fake)
+        assert len(found) == 1 and 0.0 <= found[0].attributes["liveness"] <= 1.0
+        assert found[0].bbox.area < face.bbox.area  # the print is smaller in the second photo

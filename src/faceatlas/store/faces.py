@@ -79,21 +79,21 @@ class FaceTable:
     def replace_for_image(self, image_id: int, faces: list[Face], keep_ids: bool = False) -> list[int]:
         """Store ``faces`` as the image's faces. By default the previous ones (and their assignments)
         are dropped; with ``keep_ids`` (a re-embedding), a new face that overlaps an old one (IoU >=
-        0.5) takes over its row, so its id, person and the user's decisions about it stay."""
-        old: list[tuple[int, BBox]] = []
+        0.5, same video frame) takes over its row, so its id, person and the user's decisions stay."""
+        old: list[tuple[int, BBox, int | None]] = []
         if not keep_ids:
             self.conn.execute("DELETE FROM faces WHERE image_id = ?", (image_id,))
         else:
-            old = [
-                (int(r[0]), BBox(r[1], r[2], r[3], r[4]))
-                for r in self.conn.execute("SELECT id, x1, y1, x2, y2 FROM faces WHERE image_id = ?", (image_id,))
-            ]
+            rows = self.conn.execute("SELECT id, x1, y1, x2, y2, frame_ms FROM faces WHERE image_id = ?", (image_id,))
+            old = [(int(r[0]), BBox(r[1], r[2], r[3], r[4]), r[5]) for r in rows]
         ids = []
         kept: set[int] = set()
         for f in faces:
             assert f.embedding is not None
             match = max(
-                ((fid, box.iou(f.bbox)) for fid, box in old if fid not in kept), key=lambda t: t[1], default=None
+                ((fid, box.iou(f.bbox)) for fid, box, ms in old if fid not in kept and ms == f.frame_ms),
+                key=lambda t: t[1],
+                default=None,
             )
             if match is not None and match[1] >= 0.5:
                 sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
@@ -105,7 +105,7 @@ class FaceTable:
                 f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * _N_COLUMNS})", (image_id, *_row_values(f))
             )
             ids.append(int(cur.lastrowid))
-        self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _ in old if fid not in kept])
+        self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _, _ in old if fid not in kept])
         return ids
 
     def get(self, face_id: int) -> FaceRecord | None:
@@ -191,15 +191,36 @@ class FaceTable:
         ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
-    def attributes_by_person(self) -> dict[int, list[tuple[float | None, dict]]]:
-        """person id → (quality, attributes) of each of their live faces that has attributes."""
-        out: dict[int, list[tuple[float | None, dict]]] = {}
+    _PERSON_FACES = (
+        "FROM faces f JOIN images i ON i.id = f.image_id JOIN assignments a ON a.face_id = f.id "
+        "WHERE i.status = 'done' AND f.attributes IS NOT NULL"
+    )
+
+    def attribute_signatures(self) -> dict[int, tuple]:
+        """person id → a signature of their faces with attributes (count, ids, last scan, qualities):
+        it changes whenever what :meth:`attributes_by_person` returns for them may have. One aggregate
+        query, no JSON read."""
         rows = self.conn.execute(
-            "SELECT a.person_id, f.quality, f.attributes FROM faces f JOIN images i ON i.id = f.image_id "
-            "JOIN assignments a ON a.face_id = f.id WHERE i.status = 'done' AND f.attributes IS NOT NULL"
+            "SELECT a.person_id, COUNT(*), TOTAL(f.id), MAX(i.scanned_at), TOTAL(f.quality), "
+            f"TOTAL(LENGTH(f.attributes)) {self._PERSON_FACES} GROUP BY a.person_id"
         )
-        for pid, quality, text in rows:
-            out.setdefault(int(pid), []).append((quality, json.loads(text)))
+        return {int(r[0]): tuple(r[1:]) for r in rows}
+
+    def attributes_by_person(self, person_ids: list[int] | None = None) -> dict[int, list[tuple[float | None, dict]]]:
+        """person id → (quality, attributes) of each of their live faces that has attributes (all
+        people, or those of ``person_ids``)."""
+        out: dict[int, list[tuple[float | None, dict]]] = {}
+        sql = f"SELECT a.person_id, f.quality, f.attributes {self._PERSON_FACES}"
+        chunks: list[list[int] | None] = [None]
+        if person_ids is not None:
+            chunks = [person_ids[i : i + 500] for i in range(0, len(person_ids), 500)]
+        for chunk in chunks:
+            if chunk is None:
+                rows = self.conn.execute(sql)
+            else:
+                rows = self.conn.execute(sql + f" AND a.person_id IN ({','.join('?' * len(chunk))})", chunk)
+            for pid, quality, text in rows:
+                out.setdefault(int(pid), []).append((quality, json.loads(text)))
         return out
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Live faces as arrays, in id order, without building a record per face (the review's and
