@@ -69,6 +69,15 @@ CAPTIONS = [
     ("Martin Luther King Jr. addresses the crowd.", ["Martin Luther King Jr"]),
     ("George W. Bush and Laura Bush arrive.", ["George W. Bush", "Laura Bush"]),
     ("Mrs. Smith (left) and her son", ["Smith"]),
+    # teams, clubs and places that open a name
+    ("New England Patriots quarterback Tom Brady throws a pass against the New York Jets.", ["Tom Brady"]),
+    ("Real Madrid's Cristiano Ronaldo celebrates after scoring against FC Barcelona.", ["Cristiano Ronaldo"]),
+    ("Britain's Prince Harry and Meghan Markle visit Sydney, Australia.", ["Harry", "Meghan Markle"]),
+    ('Harry Styles performs on NBC\'s "Today" show at Rockefeller Plaza.', ["Harry Styles"]),
+    (
+        "Kim Jong Un (R) shakes hands with South Korean President Moon Jae-in at Panmunjom.",
+        ["Kim Jong Un", "Moon Jae-in"],
+    ),
     # all-capital agency style
     (
         "U.S. PRESIDENT BARACK OBAMA (R) AND GERMAN CHANCELLOR ANGELA MERKEL ATTEND A NEWS CONFERENCE AT THE "

@@ -286,6 +286,14 @@ def test_one_impure_cluster_still_gets_its_faces_named_right(tmp_path):
         assert atlas.faces.get(face_id).person_id == moved[0].from_person
         name_from_captions(atlas)
         assert atlas.faces.get(face_id).person_id == moved[0].from_person
+        # "not this person" from the user is never overridden by a caption
+        from faceatlas.people.corrections import reject_face
+
+        other = moved[1].face_id
+        bo = atlas.faces.get(other).person_id
+        reject_face(atlas, other)
+        name_from_captions(atlas)
+        assert atlas.faces.get(other).person_id != bo
 
 
 def _row(atlas, face, photos) -> int:

@@ -338,9 +338,10 @@ def naming(
     if which == "celeba":
         from faceatlas.eval.news import evaluate_celeba
 
-        if half not in ("dev", "test") or captions not in ("news", "simple"):
-            out_console.print("--half must be dev or test and --captions news or simple")
-            raise typer.Exit(2)
+        if half not in ("dev", "test"):
+            raise typer.BadParameter("dev or test", param_hint="--half")
+        if captions not in ("news", "simple"):
+            raise typer.BadParameter("news or simple", param_hint="--captions")
         from faceatlas.eval.cache import cache_root
 
         target = (out or cache_root() / "news") / f"celeba_{half}"  # kept: a second run reads cached faces
@@ -354,8 +355,7 @@ def naming(
         names = json.loads((out / "truth.json").read_text())["names"]
         report = naming_accuracy(items, names)
     else:
-        out_console.print(f"--set must be shared or celeba, not {which!r}")
-        raise typer.Exit(2)
+        raise typer.BadParameter("shared or celeba", param_hint="--set")
     if as_json:
         emit_json(report)
     else:

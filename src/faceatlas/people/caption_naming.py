@@ -87,18 +87,22 @@ def apply_caption_names(atlas: Atlas, tau: float = AUTO_CONFIDENCE, min_photos: 
                     atlas.people.rename(person, name, source="captions")
                     atlas.people.clear_proposal(person)
                     renamed += 1
+        names = atlas.people.names()
+        cannot: dict[int, set[int]] = defaultdict(set)
+        for c in atlas.people.constraints():
+            if c.kind == "cannot":
+                cannot[c.face_id].add(c.person_id)
         for f, a in strong:
             if f.source == "user":
                 continue
-            names = atlas.people.names()
             before = f.person_id
             if before is None or names.get(before) != a.name:
                 target = atlas.people.by_name(a.name)
                 if target is None:
                     target = atlas.people.create(a.name)
                     atlas.people.rename(target, a.name, source="captions")
-                cannot = {c.person_id for c in atlas.people.constraints() if c.kind == "cannot" and c.face_id == f.id}
-                if target in cannot:
+                    names[target] = a.name
+                if target in cannot[f.id]:
                     continue  # the user said "not this person"
                 atlas.people.assign(f.id, target, "auto", round(a.confidence, 4))
                 moved += 1

@@ -30,7 +30,8 @@ ORG_WORDS = frozenset(
         "corporation company group bank foundation agency press news times journal television tv radio studios "
         "records theatre theater centre center embassy army navy police forces force guard federation "
         "association society trust fund network channel magazine daily herald tribune gazette bureau office "
-        "square street avenue boulevard palace tower bridge station week day night conference forum "
+        "square street avenue boulevard palace tower bridge station week day night conference forum plaza "
+        "gardens mall pavilion hotel resort castle abbey "
         "assembly cabinet government administration campaign movement alliance coalition"
     ).split()
 )
@@ -45,12 +46,18 @@ GROUP_WORDS = frozenset(
 CAPTION_WORDS = frozenset(
     (
         "file photo photos pictured picture image handout yesterday today tomorrow tonight left right center "
-        "centre front back top above below former late new here there episode chapter part season scene "
+        "centre front back top above below former late here there episode chapter part season scene "
         "update breaking exclusive video watch live interview report"
     ).split()
 )
 # abbreviated titles news captions use that nameparser's vocabulary lacks (it has "senator", "rep"...)
-EXTRA_TITLES = frozenset("sen gov lt sgt cmdr supt insp det amb pres vp rapper star host striker".split())
+EXTRA_TITLES = frozenset(
+    (
+        "sen gov lt sgt cmdr supt insp det amb pres vp rapper star host striker quarterback pitcher forward "
+        "midfielder defender goalkeeper winger skipper teammate laureate nominee candidate champion spokesman "
+        "spokeswoman spokesperson frontman boss"
+    ).split()
+)
 
 
 @lru_cache(maxsize=1)

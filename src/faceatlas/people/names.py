@@ -195,7 +195,7 @@ def _particles_then_name(tokens: list[tuple[str, str]], i: int) -> bool:
     return j < len(tokens) and tokens[j][0] == "word" and _cap(tokens[j][1]) and j > i
 
 
-def _runs(text: str) -> list[_Run]:
+def _runs(text: str, caps: bool = False) -> list[_Run]:
     tokens = [(m.lastgroup, m.group(0)) for m in _TOKEN.finditer(text)]
     runs: list[_Run] = []
     current: list[str] = []
@@ -211,9 +211,8 @@ def _runs(text: str) -> list[_Run]:
             low = _low(nxt)
             then = tokens[i + 1] if i + 1 < len(tokens) else (None, "")
             role = low in lexicon.titles() and low not in lexicon.function_words() and (len(low) > 3 or nxt.isupper())
-            affiliation = (role and then[0] == "word" and _cap(then[1])) or (
-                possessive and low in lexicon.ORG_WORDS and _cap(nxt)
-            )
+            # "Goldman Sachs CEO Tim Cook", "Real Madrid's Cristiano Ronaldo", "St. Peter's Square"
+            affiliation = (role and then[0] == "word" and _cap(then[1])) or (possessive and _cap(nxt) and not caps)
             after = [t for k, t in tokens[max(0, start - 2) : start] if k == "word"]
             after_of = bool(after) and (after[-1].lower() == "of" or after[-2:] == ["of", "the"])
             runs.append(
@@ -301,6 +300,8 @@ def _candidate(run: _Run, caps: bool) -> tuple[str, bool] | None:
         return None
     if lexicon.is_place(words) or all("." in w or len(w) <= 1 for w in words):
         return None
+    if any(lexicon.is_place(words[:k]) for k in range(2, len(words))):
+        return None  # "New York Jets", "Los Angeles Lakers": a team or a body named after a place
     if caps:  # no case to tell verbs from names: a run ends at an "-ed" / "-ly" word ("Later Joined")
         cut = next((k for k, w in enumerate(words) if k and len(w) >= 5 and _low(w).endswith(("ed", "ly"))), None)
         words = words[:cut] if cut is not None else words
@@ -325,7 +326,7 @@ def _rule_based(caption: str) -> list[CaptionName]:
     text, caps = prepare(caption)
     cands: list[tuple[str, bool, _Run]] = []  # (name, strong, run) in order of mention
     previous_org = False
-    for run in _runs(text):
+    for run in _runs(text, caps):
         cand = None if run.after_of and previous_org else _candidate(run, caps)
         previous_org = any(_low(w) in lexicon.ORG_WORDS for w in run.words)
         if cand is not None:
