@@ -70,7 +70,10 @@ def test_people_filtered_by_attributes(world):
     code, person = _json(["person", str(world["astro"]), "--db", db, "--json"])
     assert person["attributes"]["gender"] == "female" and "attributes" in person["faces"][0]
 
-    client = TestClient(create_app(ServiceSettings(db=world["db"], roots=(world["album"],), analysis_processes=0)))
+    client = TestClient(
+        create_app(ServiceSettings(db=world["db"], roots=(world["album"],), analysis_processes=0)),
+        base_url="http://127.0.0.1",
+    )
     assert [p["id"] for p in client.get("/v1/people?gender=female&age_max=50").json()] == [world["astro"]]
     assert client.get("/v1/people?gender=female").json()[0]["attributes"]["gender"] == "female"
     bad = client.get("/v1/people?age_max=young")
@@ -134,7 +137,8 @@ def test_other_embedder_refused_until_reembedded_resumably(world, rotated, tmp_p
         create_app(
             ServiceSettings(db=db, roots=(world["album"],), analysis_processes=0),
             analyzer=FaceAnalyzer(AnalyzerConfig(embedder=ROTATED)),
-        )
+        ),
+        base_url="http://127.0.0.1",
     )
     res = client.post("/v1/search", files={"image": world["query"].read_bytes()})
     assert res.status_code == 409 and res.json()["error"]["code"] == "embedder_mismatch"

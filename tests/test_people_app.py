@@ -200,7 +200,7 @@ def client(world):
     from faceatlas.service import ServiceSettings, create_app
 
     app = create_app(ServiceSettings(db=world["db"], analysis_processes=0))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -268,7 +268,9 @@ def test_photo_view_and_faces_not_in_a_person(tmp_path):
 
     w = make_people_atlas(tmp_path / "atlas.sqlite3", photos=tmp_path / "photos")
     face = w["faces"]["A1"][0]
-    with TestClient(create_app(ServiceSettings(db=w["db"], analysis_processes=0))) as client:
+    with TestClient(
+        create_app(ServiceSettings(db=w["db"], analysis_processes=0)), base_url="http://127.0.0.1"
+    ) as client:
         with Atlas(w["db"]) as atlas:
             image_id = atlas.faces.get(face).image_id
             corrections.name_person(atlas, w["people"]["A1"], "Ann")
@@ -310,7 +312,7 @@ def test_exif_date_taken_is_stored_by_scan_and_shown(tmp_path):
         scan(atlas, [photo.parent])
         row = atlas.images.get_by_path(str(photo.resolve())) or atlas.images.get_by_path(str(photo))
         assert atlas.images.taken_at(row.id) == "2019-07-04T18:30:05"
-    with TestClient(create_app(ServiceSettings(db=db, analysis_processes=0))) as client:
+    with TestClient(create_app(ServiceSettings(db=db, analysis_processes=0)), base_url="http://127.0.0.1") as client:
         assert client.get(f"/v1/images/{row.id}").json()["taken_at"] == "2019-07-04T18:30:05"
         assert "taken 2019-07-04 18:30:05" in client.get(f"/photos/{row.id}").text
 
@@ -326,7 +328,9 @@ def test_caption_names_show_their_source_and_undo(world):
         labeling.name_from_captions(atlas)
         assert atlas.people.get(a1).name == "Ann Smith" and atlas.people.name_source(a1) == "captions"
         assert atlas.actions.list(1)[0].kind == "captions"
-    with TestClient(create_app(ServiceSettings(db=world["db"], analysis_processes=0))) as client:
+    with TestClient(
+        create_app(ServiceSettings(db=world["db"], analysis_processes=0)), base_url="http://127.0.0.1"
+    ) as client:
         assert "name from photo captions" in client.get(f"/people/{a1}").text
         assert client.post("/v1/actions/undo").status_code == 200
         assert client.get(f"/v1/people/{a1}").json()["name"] is None
@@ -336,7 +340,9 @@ def test_people_page_paginates_sorts_and_lists_hidden(world, monkeypatch):
     from faceatlas.service import ServiceSettings, create_app, web
 
     monkeypatch.setattr(web, "PAGE_SIZE", 3)
-    with TestClient(create_app(ServiceSettings(db=world["db"], analysis_processes=0))) as client:
+    with TestClient(
+        create_app(ServiceSettings(db=world["db"], analysis_processes=0)), base_url="http://127.0.0.1"
+    ) as client:
         first, second = client.get("/").text, client.get("/?page=2").text
         assert first.count('class="card person-card"') == 3 and second.count('class="card person-card"') == 1
         assert "page 1 of 2" in first and 'rel="next"' in first and 'rel="prev"' in second
@@ -351,7 +357,9 @@ def test_may_be_the_same_person(world):
     from faceatlas.service import ServiceSettings, create_app
 
     a1, a2 = world["people"]["A1"], world["people"]["A2"]
-    with TestClient(create_app(ServiceSettings(db=world["db"], analysis_processes=0))) as client:
+    with TestClient(
+        create_app(ServiceSettings(db=world["db"], analysis_processes=0)), base_url="http://127.0.0.1"
+    ) as client:
         similar = client.get(f"/v1/people/{a1}/similar").json()
         assert [s["id"] for s in similar] == [a2] and similar[0]["distance"] < 0.5  # B and C are far
         assert "May be the same person" in client.get(f"/people/{a1}").text

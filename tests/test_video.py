@@ -236,7 +236,7 @@ def test_scan_of_a_folder_with_videos_stores_one_face_per_track_and_goes_on(tmp_
     with Atlas(tmp_path / "atlas.sqlite3") as atlas:
         assert atlas.faces.count() == faces_before, "video never writes to the atlas"
     settings = ServiceSettings(db=tmp_path / "atlas.sqlite3", analysis_processes=0)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         page = client.get(f"/people/{astronaut_person}").text
         face = next(f for f in clip if f.person_id == astronaut_person)
         assert f"▶ 0.0–{face.end_ms / 1000:.1f} s" in page, "the person page shows the video face's time range"
@@ -249,7 +249,7 @@ def test_video_endpoint_runs_a_job(tmp_path):
     album.mkdir()
     clip = _small_clip(album / "walk.avi")
     settings = ServiceSettings(db=tmp_path / "a.sqlite3", roots=(album,), analysis_processes=0, max_video_bytes=10**6)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
         assert "/v1/video" in client.get("/openapi.json").json()["paths"]
         r = client.post("/v1/video", files={"video": ("walk.avi", clip.read_bytes())})
         assert r.status_code == 202, r.text
