@@ -89,8 +89,9 @@ def main() -> None:
             return
         injected, files, report = injected_report(args.half, args.seed, Path(tmp), base)
         print(f"{args.half}: {injected.files} files, truth counts", {f: len(injected.with_flag(f)) for f in FLAGS})
-        rows = [s.to_dict() for s in score_flags(report, injected.truth, FLAGS)]
-        print(json.dumps({"half": args.half, "thresholds": base.to_dict(), "scores": rows}, indent=1))
+        print(json.dumps({"half": args.half, "thresholds": base.to_dict()}))
+        for s in score_flags(report, injected.truth, FLAGS):
+            print(json.dumps(s.to_dict()))
         if args.sweep:
             for factor in np.arange(0.7, 1.31, 0.05):
                 t = replace(base, mislabelled=factor * space.threshold)
