@@ -117,6 +117,7 @@ def dirty_set(shared_data, tmp_path_factory):
     img = Image.open(data / "deepface" / "img45.jpg").convert("RGB")
     img.resize((img.width * 7 // 10, img.height * 7 // 10)).save(root / "B" / "img45_small.jpg", quality=70)
     shutil.copy(data / "detection" / "dlib_faces" / "dogs.jpg", root / "A" / "dogs.jpg")
+    (root / "B" / "broken.jpg").write_bytes(b"not a picture")
     return root
 
 
@@ -132,6 +133,7 @@ def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
     assert by["B/img45_small.jpg"].duplicate_of == "B/img45.jpg"
     assert {f.file for f in report.flagged("duplicate")} == {"B/img44_copy.jpg", "B/img45_small.jpg"}
     assert "no_face" in by["A/dogs.jpg"].flags
+    assert by["B/broken.jpg"].flags == ["no_face"]  # an unreadable file is reported, the run goes on
     assert by["D/img5.jpg"].flags == [] and by["D/img5.jpg"].distance_to_identity is None  # one photo: no verdict
     assert by["A/img53.jpg"].distance_to_identity is not None  # two agreeing photos make a consensus
     clean = (out / "clean.txt").read_text().split()
@@ -313,3 +315,5 @@ def test_eval_fairness_command_on_real_photos(shared_data, tmp_path, monkeypatch
     assert rows["g2"]["at_default_threshold"]["fmr"]["rate"] is None and plot.stat().st_size > 0
     bad = CliRunner().invoke(app, ["eval", "fairness", str(pairs), "--json"])
     assert bad.exit_code == 2 and "groups" in json.loads(bad.stdout)["error"]
+    no_head = CliRunner().invoke(app, ["eval", "fairness", str(pairs), "--groups-from", "gender", "--json"])
+    assert no_head.exit_code == 2 and "no attribute head" in json.loads(no_head.stdout)["error"]
