@@ -221,6 +221,9 @@ def test_idsim_scores_against_the_mean_reference():
     assert (s["verified"], s["verified_rate"], s["verified_rate_of_detected"]) == (1, 0.3333, 0.5)
     pairs = idsim_pairs([("r1.jpg", "g_same.jpg"), ("g_none.jpg", "g_other.jpg")], space, _fake_source(vectors))
     assert pairs.images[0].same and pairs.references_without_face == ["g_none.jpg"]
+    assert pairs.summary()["scored"] == 1 and pairs.summary()["cosine_mean"] == pytest.approx(
+        pairs.images[0].cosine, abs=1e-4
+    )
 
 
 # --- fairness -----------------------------------------------------------------------------------------

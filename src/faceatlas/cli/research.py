@@ -145,7 +145,7 @@ def idsim(
             warn(f"{s.generated}: {s.error}")
     summary = report.summary()
     for ref in summary["references_without_face"]:
-        warn(f"{ref}: no face in this reference")
+        warn(f"{ref}: no face found in this reference (or it cannot be read)")
     cos = summary["cosine_mean"]
     out_console.print(
         f"{summary['images']} images, {summary['faces_found']} faces found "
