@@ -78,6 +78,8 @@ def idsim_auc(half: str, refs: int, source, only: set[Path] | None = None) -> di
         "same_pairs": int(y.sum()),
         "other_pairs": int((~y).sum()),
         "auc_cosine": round(float(roc_auc_score(y, x)), 4),
+        "cosine_same_mean": round(float(x[y].mean()), 4),
+        "cosine_other_mean": round(float(x[~y].mean()), 4),
         "photos_without_face": len(failures),
     }
 

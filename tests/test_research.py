@@ -117,6 +117,7 @@ def dirty_set(shared_data, tmp_path_factory):
     img = Image.open(data / "deepface" / "img45.jpg").convert("RGB")
     img.resize((img.width * 7 // 10, img.height * 7 // 10)).save(root / "B" / "img45_small.jpg", quality=70)
     shutil.copy(data / "detection" / "dlib_faces" / "dogs.jpg", root / "A" / "dogs.jpg")
+    (root / "B" / "broken.jpg").write_bytes(b"not a picture")
     return root
 
 
@@ -132,6 +133,7 @@ def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
     assert by["B/img45_small.jpg"].duplicate_of == "B/img45.jpg"
     assert {f.file for f in report.flagged("duplicate")} == {"B/img44_copy.jpg", "B/img45_small.jpg"}
     assert "no_face" in by["A/dogs.jpg"].flags
+    assert by["B/broken.jpg"].flags == ["no_face"]  # an unreadable file is reported, the run goes on
     assert by["D/img5.jpg"].flags == [] and by["D/img5.jpg"].distance_to_identity is None  # one photo: no verdict
     assert by["A/img53.jpg"].distance_to_identity is not None  # two agreeing photos make a consensus
     clean = (out / "clean.txt").read_text().split()
@@ -143,6 +145,18 @@ def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
     assert report.analysed == len(report.files)
     again = curate(dirty_set, out)  # resumes from OUT/curate.sqlite3: nothing is analysed twice
     assert again.analysed == 0 and again.to_dict() == report.to_dict()
+
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app
+
+    result = CliRunner().invoke(app, ["curate", str(dirty_set), "--out", str(out), "--json", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["files"] == report.to_dict()["files"] and data["identities"][0]["identity"] == "A"
+    assert set(data["files"][0]) == {"file", "identity", "flags", "distance_to_identity", "duplicate_of"}
+    missing = CliRunner().invoke(app, ["curate", str(tmp_path / "nope"), "--json"])
+    assert missing.exit_code == 2 and "not a folder" in json.loads(missing.stdout)["error"]
 
 
 # --- idsim --------------------------------------------------------------------------------------------
@@ -207,6 +221,9 @@ def test_idsim_scores_against_the_mean_reference():
     assert (s["verified"], s["verified_rate"], s["verified_rate_of_detected"]) == (1, 0.3333, 0.5)
     pairs = idsim_pairs([("r1.jpg", "g_same.jpg"), ("g_none.jpg", "g_other.jpg")], space, _fake_source(vectors))
     assert pairs.images[0].same and pairs.references_without_face == ["g_none.jpg"]
+    assert pairs.summary()["scored"] == 1 and pairs.summary()["cosine_mean"] == pytest.approx(
+        pairs.images[0].cosine, abs=1e-4
+    )
 
 
 # --- fairness -----------------------------------------------------------------------------------------
@@ -252,3 +269,54 @@ def test_threshold_for_fmr():
     assert np.mean(d <= threshold_for_fmr(d, 1e-2)) <= 1e-2
     assert threshold_for_fmr(d[:10], 1e-3) < 0.001  # too few pairs: just below the smallest
     assert threshold_for_fmr(np.array([]), 1e-3) is None
+
+
+@pytest.mark.shared_data
+def test_eval_fairness_command_on_real_photos(shared_data, tmp_path, monkeypatch):
+    from itertools import combinations
+
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app
+
+    monkeypatch.setenv("FACEATLAS_CACHE", str(tmp_path / "cache"))
+    people = {
+        "A": ["img53.jpg", "img55.jpg", "img12.jpg"],
+        "B": ["img44.jpg", "img45.jpg"],
+        "C": ["img16.jpg", "img17.jpg"],
+    }
+    group = {"A": "g1", "B": "g1", "C": "g2"}
+    photos = [(shared_data / "deepface" / f, p) for p, files in people.items() for f in files]
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "file_x,file_y,Decision\n"
+        + "".join(f"{a},{b},{'Yes' if pa == pb else 'No'}\n" for (a, pa), (b, pb) in combinations(photos, 2))
+    )
+    groups = tmp_path / "groups.csv"
+    groups.write_text("file,group,identity\n" + "".join(f"{f},{group[p]},{p}\n" for f, p in photos))
+    plot = tmp_path / "fair.png"
+    args = [
+        "eval",
+        "fairness",
+        str(pairs),
+        "--groups",
+        str(groups),
+        "--plot",
+        str(plot),
+        "--bootstrap",
+        "100",
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    rows = {g["group"]: g for g in out["groups"]}
+    assert (rows["g1"]["genuine_pairs"], rows["g1"]["impostor_pairs"]) == (4, 6)
+    assert (rows["g2"]["genuine_pairs"], rows["g2"]["impostor_pairs"]) == (1, 0)
+    assert out["cross_group_impostors"]["impostor_pairs"] == 10 and out["pairs_without_group"] == 0
+    assert rows["g1"]["at_default_threshold"]["fnmr"]["rate"] == 0.0  # good portraits of one person verify
+    assert rows["g2"]["at_default_threshold"]["fmr"]["rate"] is None and plot.stat().st_size > 0
+    bad = CliRunner().invoke(app, ["eval", "fairness", str(pairs), "--json"])
+    assert bad.exit_code == 2 and "groups" in json.loads(bad.stdout)["error"]
+    no_head = CliRunner().invoke(app, ["eval", "fairness", str(pairs), "--groups-from", "gender", "--json"])
+    assert no_head.exit_code == 2 and "no attribute head" in json.loads(no_head.stdout)["error"]

@@ -51,6 +51,7 @@ def curate(
     from faceatlas.identity.space import space_of
     from faceatlas.research import CurateThresholds
     from faceatlas.research import curate as run_curate
+    from faceatlas.research.records import FLAGS
     from faceatlas.research.report import clean_files
 
     if not folder.is_dir():
@@ -82,7 +83,7 @@ def curate(
     from rich.table import Table
 
     counts = Table("flag", "files")
-    for flag in ("no_face", "multiple_faces", "small_face", "low_quality", "extreme_pose", "duplicate", "mislabelled"):
+    for flag in FLAGS:
         counts.add_row(flag, str(len(report.flagged(flag))))
     out_console.print(counts)
     out_console.print(
@@ -145,7 +146,7 @@ def idsim(
             warn(f"{s.generated}: {s.error}")
     summary = report.summary()
     for ref in summary["references_without_face"]:
-        warn(f"{ref}: no face in this reference")
+        warn(f"{ref}: no face found in this reference (or it cannot be read)")
     cos = summary["cosine_mean"]
     out_console.print(
         f"{summary['images']} images, {summary['faces_found']} faces found "

@@ -56,8 +56,9 @@ class IdSimReport:
     def summary(self) -> dict:
         n = len(self.images)
         found = [s for s in self.images if s.face]
-        cos = np.array([s.cosine for s in found], dtype=float)
-        dist = np.array([s.distance for s in found], dtype=float)
+        scored = [s for s in found if s.cosine is not None]  # (a pair whose reference has no face is not)
+        cos = np.array([s.cosine for s in scored], dtype=float)
+        dist = np.array([s.distance for s in scored], dtype=float)
         same = sum(s.same for s in self.images)
 
         def stat(x: np.ndarray, f) -> float | None:
@@ -66,6 +67,7 @@ class IdSimReport:
         return {
             "images": n,
             "faces_found": len(found),
+            "scored": len(scored),
             "detection_failures": n - len(found),
             "detection_failure_rate": round((n - len(found)) / n, 4) if n else None,
             "unreadable": sum(s.error is not None for s in self.images),
@@ -77,7 +79,7 @@ class IdSimReport:
             "verified": same,
             "verified_rate": round(same / n, 4) if n else None,  # a failed detection is not verified
             "verified_rate_of_detected": round(same / len(found), 4) if found else None,
-            "references_without_face": self.references_without_face,
+            "references_without_face": self.references_without_face,  # or that cannot be read
             "note": NOTE,
         }
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.research.judge import CurateReport
-from faceatlas.research.records import UNCLEAN_FLAGS, DatasetFile
+from faceatlas.research.records import FLAGS, UNCLEAN_FLAGS, DatasetFile
 
 WORST = 24  # thumbnails per section
 
@@ -126,7 +126,7 @@ def write_html(report: CurateReport, files: list[DatasetFile], path: Path) -> Pa
         f"<p>{len(report.files)} files, {len(report.identities)} identities; embedder {html.escape(report.embedder)}; "
         f"thresholds {html.escape(str(report.thresholds.to_dict()))}</p><ul>",
     ]
-    for flag in ("no_face", "multiple_faces", "small_face", "low_quality", "extreme_pose", "duplicate", "mislabelled"):
+    for flag in FLAGS:
         parts.append(f"<li>{flag}: {len(report.flagged(flag))}</li>")
     parts.append("</ul>")
     for title, png in _histograms(report, _nearest(files, report)):

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 
 from faceatlas.identity.space import IdentitySpace, default_space
 
-# multiples of the space's verification threshold (chosen on celeba_dev's dev half)
+# multiples of the space's verification threshold, chosen on celeba_dev's dev half with injected
+# errors as the most precise setting that keeps recall >= 0.90 (benchmarks/bench_curate.py --sweep)
 MISLABELLED_FACTOR = 1.0
 DUPLICATE_FACTOR = 0.5
 LOOKS_LIKE_FACTOR = 0.55
