@@ -21,7 +21,8 @@ from faceatlas.types import Detection, Face
 
 # Bumped by every change that alters what analyze() returns for the same configuration (evaluation
 # caches are keyed by it; stored vectors are keyed by the embedder's space version).
-ANALYSIS_REVISION = "3"  # 3: chips aligned by dlib's 5-point predictor (space dlib-resnet/v2); faces turned only on a clear margin
+# 4: chips aligned by dlib's 5-point predictor (space dlib-resnet/v2); faces turned only on a clear margin
+ANALYSIS_REVISION = "4"
 
 DEFAULT_STAGES = ("landmarks", "pose", "align", "embed", "quality", "attributes")
 DEFAULT_HEADS: tuple[str, ...] = ()  # attribute heads run by default when installed
