@@ -134,3 +134,36 @@ def test_eval_pairs_cli_json_on_a_csv(tmp_path, astronaut, grace_hopper_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["pairs"] == 2 and data["accuracy"] == 1.0 and data["images_without_face"] == []
+
+
+@pytest.mark.parametrize("landmarks", ["5", "dlib-5pt"])
+def test_chips_aligned_on_five_points_embed_like_the_68_point_chip(astronaut, monkeypatch, landmarks):
+    """The alignments compared on celeba_dev's dev half (README, Verification) cut the same face."""
+    from faceatlas.identity.space import ChipSpec, space_of
+    from faceatlas.models import load
+    from faceatlas.pipeline import FaceAnalyzer
+    from faceatlas.pipeline import stages as stages_module
+    from faceatlas.pipeline.context import AnalysisContext
+
+    analyzer = FaceAnalyzer()
+    ctx = AnalysisContext(analyzer.open(astronaut))
+    faces = analyzer.detection.run(ctx)
+    stages = {s.name: s for s in analyzer.stages}
+    stages["landmarks"].enrich(ctx, faces)
+    stages["align"].enrich(ctx, faces)
+    reference = ctx.work[0].chip
+    space = space_of(analyzer.config.embedder)
+    other = type(space)(space.name, "test", space.dim, chip=ChipSpec(150, 0.25, landmarks))
+    monkeypatch.setattr(stages_module, "space_of", lambda name: other)
+    stages["align"].enrich(ctx, faces)
+    chip = ctx.work[0].chip
+    assert chip.shape == reference.shape == (150, 150, 3) and not np.array_equal(chip, reference)
+    a, b = load(analyzer.config.embedder).embed_chips([reference, chip])
+    assert np.linalg.norm(a - b) < 0.25
+
+
+def test_chip_spec_refuses_unknown_landmarks():
+    from faceatlas.identity.space import ChipSpec
+
+    with pytest.raises(ValueError, match="68"):
+        ChipSpec(150, 0.25, "7")

@@ -21,7 +21,7 @@ from faceatlas.types import Detection, Face
 
 # Bumped by every change that alters what analyze() returns for the same configuration (evaluation
 # caches are keyed by it; stored vectors are keyed by the embedder's space version).
-# 4: chips aligned by dlib's 5-point predictor (space dlib-resnet/v2); faces turned only on a clear margin
+# 4: a face is turned upright only when the rescore shows it clearly (pipeline/orientation.py)
 ANALYSIS_REVISION = "4"
 
 DEFAULT_STAGES = ("landmarks", "pose", "align", "embed", "quality", "attributes")
