@@ -16,12 +16,13 @@ saw upright and sure (eyes level, score >= 0.85) is not re-checked.
 But the short-range scores of an upright face are often near-saturated in two turns (0.910 upright,
 0.914 turned 90°, on a smiling frontal CelebA face): taking the highest alone turned 11 of 450 upright
 celeba_dev photos (dev half, 10 per identity) on their side, with meaningless landmarks and
-embeddings. So the face stays as the detector found it unless another turn beats that score by
-``TURN_MARGIN``. Wrong turns over those 450 photos + ``landmarks_afw`` as it is and turned 90° (674
-faces; truth: the turn that brings the labelled eye line nearest level), by margin: 0 → 11 + 0,
-0.02 → 5 + 2, **0.05 → 3 + 2**, 0.08 → 3 + 2, 0.1 → 3 + 5, 0.2 → 4 + 14. Preferring the photo's own
-frame instead (faces lie in photos less often than they stand) cost the turned AFW copies 15-65 faces
-at margins 0.05-0.1.
+embeddings. So a face whose detector keypoints put its eyes level stays as the detector found it
+unless another turn beats that score by ``TURN_MARGIN`` (eyes not level: the highest score wins).
+Wrong turns over those 450 photos + ``landmarks_afw`` as it is and turned 90° (674 faces; truth: the
+turn that brings the labelled eye line nearest level), by margin: 0 → 11 + 0, 0.02 → 5 + 0,
+**0.05 → 5 + 0**, 0.1 → 5 + 1, 0.2 → 5 + 6. The same margin for every face: 0.05 → 3 + 2, but on
+the AFW copies turned 270° it left 4 faces sideways. Preferring the photo's own frame instead (faces
+lie in photos less often than they stand) cost the turned AFW copies 15-65 faces at 0.05-0.1.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ SURE_SCORE = 0.85  # above this, with level eyes, a detection is taken as uprigh
 LEVEL_EYES_DEG = 30.0
 CROP_FACTOR = 2.0  # crop side / face size for the re-check
 RESCORER = "blazeface-short"
-TURN_MARGIN = 0.05  # another turn's rescore must beat the face as found by this much (measured above)
+TURN_MARGIN = 0.05  # with level eyes, another turn's rescore must beat the face as found by this much
 
 
 def eyes_level(det: Detection, tolerance_deg: float = LEVEL_EYES_DEG) -> bool:
@@ -61,8 +62,8 @@ def upright_turn(frame: np.ndarray, det: Detection, rescorer) -> tuple[int, Dete
     detection in ``frame``'s pixels). ``frame`` is the image in the frame ``det`` was found in,
     ``rescorer`` a detector (see the module docstring). A face that needs a turn gets the detection
     the rescorer made of it upright: a detector draws the box of an upside-down face as if it were
-    upright, off the face. A turn is taken only when its score beats the face as found by
-    ``TURN_MARGIN``. Keypoint-free detections are left as found (the image-level rotated retry covers
+    upright, off the face. A face with level eyes is turned only when a turn's score beats the face
+    as found by ``TURN_MARGIN``. Keypoint-free detections are left as found (the image-level rotated retry covers
     them)."""
     if det.keypoints is None or (det.score >= SURE_SCORE and eyes_level(det)):
         return 0, det
@@ -72,7 +73,8 @@ def upright_turn(frame: np.ndarray, det: Detection, rescorer) -> tuple[int, Dete
     found = [max(rescorer.detect(rotate_array(crop, t)), key=lambda d: d.score, default=None) for t in TURNS]
     scores = [d.score if d is not None else 0.0 for d in found]
     best = int(np.argmax(scores))
-    if scores[best] <= 0 or TURNS[best] == 0 or scores[best] - scores[0] < TURN_MARGIN:
+    margin = TURN_MARGIN if eyes_level(det) else 0.0
+    if scores[best] <= 0 or TURNS[best] == 0 or scores[best] - scores[0] < margin:
         return 0, det
     turn, upright = TURNS[best], found[best]
     size = (crop.shape[1], crop.shape[0])
