@@ -1,7 +1,8 @@
 """Carry the evaluation face cache over to a new analysis revision whose change starts after the
-landmarks (a new chip alignment, embedder version or quality reference): each cached face keeps its
-detection, 68 landmarks, pose and attributes, and only the align → embed → quality stages run again,
-with the current code, on the photo. ~30 ms a photo instead of a full analysis (~1 s on 2 cores).
+landmarks (a new chip alignment, embedder version, quality reference or attribute head): each cached
+face keeps its detection, 68 landmarks and pose, and the align → embed → quality → attributes (→ mesh)
+stages run again, with the current code and configuration, on the photo: ~30 ms a photo instead of
+a full analysis (~1 s on 2 cores).
 
 A face that may have been analysed turned (|roll| > 30°: its upright frame is not the photo's) and a
 photo without a cache entry are analysed in full. The result equals a fresh analysis of a photo
@@ -27,7 +28,7 @@ from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.pipeline.context import AnalysisContext, FaceWork
 from faceatlas.types import Detection, Face
 
-RERUN = ("align", "embed", "quality")
+RERUN = ("align", "embed", "quality", "attributes", "mesh")  # every stage after landmarks and pose
 MAX_ROLL = 30.0  # a face rolled more may have been analysed turned: analysed again in full
 
 
@@ -50,7 +51,7 @@ def redo_after_landmarks(analyzer: FaceAnalyzer, path: Path, variant: str, faces
         return None
     image = variants.grayscale(path) if variant == "grey" else open_image(path)
     ctx = AnalysisContext(image)
-    fresh = [replace(f, embedding=None, quality=None, quality_parts={}) for f in faces]
+    fresh = [replace(f, embedding=None, quality=None, quality_parts={}, attributes={}) for f in faces]
     for f in fresh:
         ctx.work.append(FaceWork(0, Detection(f.bbox, f.score, None, f.detector), f.landmarks68))
     for stage in analyzer.stages:
