@@ -56,9 +56,9 @@ def test_turned_heads_are_fitted_upright_with_their_true_roll(devsets, analyzer,
         assert angle_between(best.roll, labelled_roll(labels)) < ROLL_TOLERANCE_DEG, (face.path.name, turn)
 
 
-# measured (faceatlas eval pairs --set celeba-guard --half test [--grayscale both] --peer): colour 0.9718,
-# grey 0.9731 at the default threshold (face_recognition 0.9731 / 0.9744); a margin of ~10 pairs
-@pytest.mark.parametrize(("grayscale", "minimum"), [("none", 0.96), ("both", 0.96)])
+# measured (faceatlas eval pairs --set celeba-guard --half test [--grayscale both] --peer): colour 0.9795,
+# grey 0.9782 at the default threshold (face_recognition 0.9731 / 0.9744); a margin of ~11 pairs
+@pytest.mark.parametrize(("grayscale", "minimum"), [("none", 0.965), ("both", 0.965)])
 def test_verification_on_a_fixed_celeba_test_subset(devsets, analyzer, grayscale, minimum):
     """40 photos of 8 test-half identities, all 780 pairs (80 same person), at the default threshold."""
     pairs = celeba_fixed_pairs(devsets / "celeba_dev", "test")
@@ -68,4 +68,4 @@ def test_verification_on_a_fixed_celeba_test_subset(devsets, analyzer, grayscale
     rejected = float(np.mean(d[~y] > report.threshold))
     assert report.images_without_face == []
     assert report.accuracy >= minimum, (report.to_dict(), accepted, rejected)
-    assert report.roc_auc >= 0.985, report.to_dict()  # measured 0.993
+    assert report.roc_auc >= 0.985, report.to_dict()  # measured 0.995

@@ -134,3 +134,73 @@ def test_eval_pairs_cli_json_on_a_csv(tmp_path, astronaut, grace_hopper_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["pairs"] == 2 and data["accuracy"] == 1.0 and data["images_without_face"] == []
+
+
+@pytest.mark.parametrize("landmarks", ["5", "dlib-5pt"])
+def test_chips_aligned_on_five_points_embed_like_the_68_point_chip(astronaut, monkeypatch, landmarks):
+    """The alignments compared on celeba_dev's dev half (README, Verification) cut the same face."""
+    from faceatlas.identity.space import ChipSpec, space_of
+    from faceatlas.models import load
+    from faceatlas.pipeline import FaceAnalyzer
+    from faceatlas.pipeline import stages as stages_module
+    from faceatlas.pipeline.context import AnalysisContext
+
+    analyzer = FaceAnalyzer()
+    ctx = AnalysisContext(analyzer.open(astronaut))
+    faces = analyzer.detection.run(ctx)
+    stages = {s.name: s for s in analyzer.stages}
+    stages["landmarks"].enrich(ctx, faces)
+    stages["align"].enrich(ctx, faces)
+    reference = ctx.work[0].chip
+    space = space_of(analyzer.config.embedder)
+    other = type(space)(space.name, "test", space.dim, chip=ChipSpec(150, 0.25, landmarks))
+    monkeypatch.setattr(stages_module, "space_of", lambda name: other)
+    stages["align"].enrich(ctx, faces)
+    chip = ctx.work[0].chip
+    assert chip.shape == reference.shape == (150, 150, 3) and not np.array_equal(chip, reference)
+    a, b = load(analyzer.config.embedder).embed_chips([reference, chip])
+    assert np.linalg.norm(a - b) < 0.25
+
+
+def test_chip_spec_refuses_unknown_landmarks():
+    from faceatlas.identity.space import ChipSpec
+
+    with pytest.raises(ValueError, match="68"):
+        ChipSpec(150, 0.25, "7")
+
+
+def test_recache_redoes_only_the_stages_after_landmarks(tmp_path, astronaut):
+    from PIL import Image
+
+    from faceatlas.eval.recache import redo_after_landmarks
+    from faceatlas.pipeline import FaceAnalyzer
+
+    Image.fromarray(astronaut).save(tmp_path / "a.jpg", quality=92)
+    analyzer = FaceAnalyzer()
+    fresh = analyzer.analyze(tmp_path / "a.jpg")
+    stale = [type(f)(**{**f.__dict__, "embedding": f.embedding + 0.5, "quality": 0.0}) for f in fresh]
+    redone = redo_after_landmarks(analyzer, tmp_path / "a.jpg", "colour", stale)
+    assert redone is not None and len(redone) == len(fresh)
+    assert np.allclose(redone[0].embedding, fresh[0].embedding, atol=1e-5)
+    assert redone[0].quality == fresh[0].quality and np.array_equal(redone[0].landmarks68, fresh[0].landmarks68)
+
+
+def test_eval_landmarks_cli_on_a_labelled_photo(tmp_path, astronaut, monkeypatch):
+    """A one-photo AFW-style set labelled with faceatlas's own points: found, NME ~0; turned 90°, found
+    upright with its roll (a face fitted sideways has an NME of 50-120 %)."""
+    from PIL import Image
+
+    from faceatlas.pipeline import FaceAnalyzer
+
+    monkeypatch.setenv("FACEATLAS_CACHE", str(tmp_path / "cache"))
+    Image.fromarray(astronaut).save(tmp_path / "a.jpg", quality=95)
+    pts = FaceAnalyzer().analyze(tmp_path / "a.jpg", embed=False)[0].landmarks68 + 1.0  # 1-based, as 300-W
+    header = "file," + ",".join(f"x{i}" for i in range(68)) + "," + ",".join(f"y{i}" for i in range(68))
+    row = "a.jpg," + ",".join(f"{x:.2f}" for x in pts[:, 0]) + "," + ",".join(f"{y:.2f}" for y in pts[:, 1])
+    (tmp_path / "landmarks.csv").write_text(header + "\n" + row + "\n")
+    result = runner.invoke(app, ["eval", "landmarks", str(tmp_path), "--turn", "90", "--no-peer", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["turn"] for r in rows] == [0, 90]
+    assert rows[0]["found"] == 1 and rows[0]["mean_nme_pct"] < 0.1, rows
+    assert rows[1]["found"] == 1 and rows[1]["mean_nme_pct"] < 3 and rows[1]["roll_off"] == 0, rows

@@ -1,9 +1,10 @@
 """Carry the evaluation face cache over to a new analysis revision whose change starts after the
-landmarks (a new chip alignment, embedder version or quality reference): each cached face keeps its
-detection, 68 landmarks, pose and attributes, and only the align → embed → quality stages run again,
-with the current code, on the photo. ~30 ms a photo instead of a full analysis (~1 s on 2 cores).
+landmarks (a new chip alignment, embedder version, quality reference or attribute head): each cached
+face keeps its detection, 68 landmarks and pose, and the align → embed → quality → attributes (→ mesh)
+stages run again, with the current code and configuration, on the photo: ~30 ms a photo instead of
+a full analysis (~1 s on 2 cores).
 
-A face that may have been analysed turned (|roll| > 45°: its upright frame is not the photo's) and a
+A face that may have been analysed turned (|roll| > 30°: its upright frame is not the photo's) and a
 photo without a cache entry are analysed in full. The result equals a fresh analysis of a photo
 whose faces are upright: the stages that rerun are the analyzer's own.
 
@@ -27,7 +28,8 @@ from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.pipeline.context import AnalysisContext, FaceWork
 from faceatlas.types import Detection, Face
 
-RERUN = ("align", "embed", "quality")
+RERUN = ("align", "embed", "quality", "attributes", "mesh")  # every stage after landmarks and pose
+MAX_ROLL = 30.0  # a face rolled more may have been analysed turned: analysed again in full
 
 
 def old_folder(analyzer: FaceAnalyzer, revision: str, embedder: str, root: Path | None = None) -> Path:
@@ -45,11 +47,11 @@ def _entry(folder: Path, path: Path, variant: str) -> Path:
 def redo_after_landmarks(analyzer: FaceAnalyzer, path: Path, variant: str, faces: list[Face]) -> list[Face] | None:
     """``faces`` (cached for ``path``) with chips, embeddings and quality made again; None when a face
     may not be upright in the photo (then only a full analysis is right)."""
-    if any(f.landmarks68 is None or (f.pose is not None and abs(f.pose.roll) > 45) for f in faces):
+    if any(f.landmarks68 is None or (f.pose is not None and abs(f.pose.roll) > MAX_ROLL) for f in faces):
         return None
     image = variants.grayscale(path) if variant == "grey" else open_image(path)
     ctx = AnalysisContext(image)
-    fresh = [replace(f, embedding=None, quality=None, quality_parts={}) for f in faces]
+    fresh = [replace(f, embedding=None, quality=None, quality_parts={}, attributes={}) for f in faces]
     for f in fresh:
         ctx.work.append(FaceWork(0, Detection(f.bbox, f.score, None, f.detector), f.landmarks68))
     for stage in analyzer.stages:
@@ -95,12 +97,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from-revision", required=True)
     ap.add_argument("--from-embedder", required=True)
+    ap.add_argument("--half", default="all", help="celeba_dev half (dev | test | all)")
+    ap.add_argument("--kind", action="append", help="colour | grey (default: both); AFW is colour only")
+    ap.add_argument("--no-afw", action="store_true")
     args = ap.parse_args()
+    kinds = tuple(args.kind or ("colour", "grey"))
     analyzer = FaceAnalyzer()
     source = old_folder(analyzer, args.from_revision, args.from_embedder)
     print("from", source, "to", FaceCache(analyzer).folder)
-    print("celeba_dev", carry_over(analyzer, source, [p.path for p in celeba_photos(half="all")]))
-    print("landmarks_afw", carry_over(analyzer, source, [f.path for f in afw_faces()], ("colour",)))
+    print("celeba_dev", carry_over(analyzer, source, [p.path for p in celeba_photos(half=args.half)], kinds))
+    if not args.no_afw:
+        print("landmarks_afw", carry_over(analyzer, source, [f.path for f in afw_faces()], ("colour",)))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Calibration:
-    embedder: str = "dlib-resnet/v2"
+    embedder: str = "dlib-resnet/v1"
     impostor_distances: tuple[float, ...] = ()  # sorted
     impostor_mean: float = 0.85
     impostor_std: float = 0.08

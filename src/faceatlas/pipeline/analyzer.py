@@ -21,7 +21,8 @@ from faceatlas.types import Detection, Face
 
 # Bumped by every change that alters what analyze() returns for the same configuration (evaluation
 # caches are keyed by it; stored vectors are keyed by the embedder's space version).
-ANALYSIS_REVISION = "3"  # 3: chips aligned by dlib's 5-point predictor (space dlib-resnet/v2)
+# 5: a face with level eyes is turned upright only when the rescore shows it clearly (orientation.py)
+ANALYSIS_REVISION = "5"
 
 DEFAULT_STAGES = ("landmarks", "pose", "align", "embed", "quality", "attributes")
 DEFAULT_HEADS: tuple[str, ...] = ("cydral-gender", "cydral-age", "fer-emotion", "human-liveness")  # when installed
