@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from faceatlas.cli.common import DbOpt, DetectorOpt, JsonOpt, analyzer_from_options, db_path
-from faceatlas.cli.output import emit_json, esc, out_console, progress_bar, show_progress, warn
+from faceatlas.cli.output import emit_json, err_console, esc, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
 from faceatlas.people.attributes import describe
 from faceatlas.store import Atlas
@@ -27,10 +27,11 @@ def _open(db: Path | None) -> Atlas:
 
 
 def _fail(exc: Exception, as_json: bool) -> None:
+    """End the command with its one-line reason (on stderr; ``{"error"}`` on stdout under --json), exit 2."""
     if as_json:
         emit_json({"error": str(exc)})
     else:
-        out_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
+        err_console.print(f"[red]error[/red] {esc(exc)}", highlight=False)
     raise typer.Exit(2)
 
 

@@ -148,12 +148,18 @@ class LabelOut(Open):
 
 
 class JobOut(Open):
+    """A background job: a scan (``paths``, ``summary``) or a video (``video``, ``result``: the
+    ``faceatlas video --json`` document)."""
+
     id: int
+    kind: str = Field("scan", description="scan | video")
     state: str = Field(description="queued | running | done | failed")
-    paths: list[str]
+    paths: list[str] | None = None
+    video: str | None = None
     total: int | None
     done: int
-    summary: dict[str, Any] | None
+    summary: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
     error: str | None
 
 
