@@ -9,7 +9,7 @@ import typer
 
 from faceatlas.cli.atlas import _change, _fail, _open
 from faceatlas.cli.common import DbOpt, JsonOpt
-from faceatlas.cli.output import emit_json, out_console
+from faceatlas.cli.output import emit_json, esc, out_console
 from faceatlas.errors import FaceAtlasError
 
 captions_app = typer.Typer(help="Photo captions.", no_args_is_help=True)
@@ -142,12 +142,17 @@ def review(
         else:
             hint = f"faceatlas answer {it['face_id']} NAME | --skip"
         where = f"person {it['person_id']}" if it.get("person_id") else f"face {it['face_id']} in {it['image']}"
-        out_console.print(f"{it['text']} ({where}, {size}) → {hint}", highlight=False)
+        out_console.print(f"{esc(it['text'])} ({esc(where)}, {size}) → {hint}", highlight=False)
 
 
-def label(face_id: int, name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt = None) -> None:
-    """Answer a question: this face is NAME (a confirmed label; the person is created if new)."""
+def label(
+    face_id: int, name: Annotated[str, typer.Argument(metavar="NAME")], db: DbOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Answer a question: this face is NAME (names the whole person the face is in; see `answer`)."""
     from faceatlas.people.labeling import answer
 
-    person = _change(db, answer, face_id, name)
-    out_console.print(f"face {face_id} is {name} (person {person})")
+    person = _change(db, answer, face_id, name, as_json=as_json)
+    if as_json:
+        emit_json({"face_id": face_id, "name": name.strip(), "person_id": person})
+    else:
+        out_console.print(f"face {face_id} is {esc(name.strip())} (person {person})", highlight=False)

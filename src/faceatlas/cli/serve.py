@@ -29,6 +29,7 @@ def serve(
     max_upload_mb: Annotated[int, typer.Option(help="Largest accepted upload.")] = 20,
     timeout: Annotated[float, typer.Option(help="Seconds before a request is abandoned.")] = 60.0,
     processes: Annotated[int, typer.Option(help="Analysis worker processes (default: one per core; 0: threads).")] = -1,
+    as_json: JsonOpt = False,
 ) -> None:
     """Serve the REST API (/v1, OpenAPI at /docs) and the people web page (/)."""
     import uvicorn
@@ -54,7 +55,10 @@ def serve(
             if not [k for k in atlas.keys.list() if not k.revoked]:
                 warn("keys are required on this address and none exist: run `faceatlas keys create --role admin`")
     keys = "required" if settings.keys_required else "not required"
-    out_console.print(f"faceatlas on http://{esc(host)}:{port}  (db {esc(settings.db)}; keys {keys})")
+    if as_json:  # the address as JSON for a supervisor, before the server's own log
+        emit_json({"url": f"http://{host}:{port}", "db": str(settings.db), "keys_required": settings.keys_required})
+    else:
+        out_console.print(f"faceatlas on http://{esc(host)}:{port}  (db {esc(settings.db)}; keys {keys})")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 

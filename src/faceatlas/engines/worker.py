@@ -34,11 +34,13 @@ def init_worker(config: AnalyzerConfig, single_thread: bool = True) -> None:
     """Pool initializer: one analyzer per process; one thread each so workers do not oversubscribe."""
     global _ANALYZER
     if single_thread:
+        from dataclasses import replace
+
         import cv2
 
         cv2.setNumThreads(1)
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-        os.environ["FACEATLAS_THREADS"] = "1"
+        config = replace(config, threads=1)  # the models' intra-op threads: options, not the environment
     _ANALYZER = FaceAnalyzer(config)
 
 
