@@ -5,6 +5,7 @@ guard on a small fixed celeba_dev subset (the real-data tests skip when ../share
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from faceatlas.people import FaceClusterer
 from faceatlas.people.rank_order import rank_order_edges
 
 REPO = Path(__file__).resolve().parents[1]
-DEVSETS = REPO.parent / "shared" / "devsets"
+DEVSETS = Path(os.environ.get("FACEATLAS_DEVSETS", REPO.parent / "shared" / "devsets"))
 
 
 def _rank_order_by_definition(idx: np.ndarray, a: int, b: int) -> float:
@@ -105,7 +106,7 @@ def test_celeba_set_layout_takes_one_half_and_makes_singletons(tmp_path):
 @pytest.fixture(scope="module")
 def celeba_dev() -> Path:
     if not (DEVSETS / "celeba_dev" / "identities.csv").is_file():
-        pytest.skip(f"../shared/devsets/celeba_dev not found at {DEVSETS}; devset tests skipped")
+        pytest.skip(f"celeba_dev not found in {DEVSETS} (set FACEATLAS_DEVSETS); devset tests skipped")
     return DEVSETS
 
 

@@ -19,7 +19,7 @@ b. each poorer face joins the person whose centroid is nearest, when within ``at
    centroid averages out noise, so one face to a person is a safer comparison than one face to
    one face; the margin keeps a face that could be either of two people out of both);
 c. the poorer faces still alone are clustered among themselves, linked only by strong edges
-   (≤ ``poor_threshold``, default ``strong_threshold``: weaker evidence needs a closer match), so
+   (≤ ``poor_threshold``, None: ``strong_threshold``; weaker evidence needs a closer match), so
    a person seen only in poor photos can still form;
 d. every face of seed quality still alone joins the nearest person's centroid when it is within
    ``join_threshold`` *and* the next person's centroid is at least ``join_margin`` farther (a ratio
