@@ -26,31 +26,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 from atlas_fixtures import astronaut, hopper, make_album, variants  # noqa: E402
-from malformed_corpus import build  # noqa: E402
-
-_RSS = (
-    "import runpy, sys\n"
-    "def _hwm():  # this process's own peak (ru_maxrss would carry over the parent's across exec)\n"
-    "    for line in open('/proc/self/status'):\n"
-    "        if line.startswith('VmHWM:'):\n"
-    "            return int(line.split()[1])\n"
-    "    return -1\n"
-    "sys.argv = ['faceatlas'] + sys.argv[1:]\n"
-    "try:\n"
-    "    runpy.run_module('faceatlas', run_name='__main__')\n"
-    "finally:\n"
-    "    print('PEAK_RSS_KB', _hwm(), file=sys.stderr)\n"
-)
+from malformed_corpus import PEAK_RSS_CHILD, build, peak_rss_kib  # noqa: E402
 
 
 def run_cli(args: list[str], timeout: float) -> dict:
     start = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-c", _RSS, *args], capture_output=True, timeout=timeout)
+        proc = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, *args], capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"hang": True, "seconds": timeout}
     err = proc.stderr.decode("utf-8", "replace")
-    peak = int(err.rsplit("PEAK_RSS_KB", 1)[1].split()[0]) // 1024 if "PEAK_RSS_KB" in err else None
+    kib = peak_rss_kib(err)
+    peak = None if kib is None else kib // 1024
     return {
         "hang": False,
         "exit": proc.returncode,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,25 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("FACEATLAS_MODELS_DIR", dirs)
     monkeypatch.setenv("FACEATLAS_HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.delenv("FACEATLAS_DB", raising=False)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's chromium + chromedriver, Selenium); skips where they are missing."""
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("chromium and chromedriver are not installed (scripts/test.sh installs Debian's packages)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()

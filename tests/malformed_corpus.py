@@ -17,6 +17,28 @@ from PIL import Image
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".bmp", ".heic", ".avif")
 
 
+# ``python -c`` program that runs the faceatlas CLI and reports its own peak RSS (KiB) on stderr as
+# "PEAK_RSS_KB n": VmHWM of this process image (ru_maxrss would carry the parent's peak across exec).
+PEAK_RSS_CHILD = (
+    "import runpy, sys\n"
+    "def _hwm():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            return int(line.split()[1])\n"
+    "    return -1\n"
+    "sys.argv = ['faceatlas'] + sys.argv[1:]\n"
+    "try:\n"
+    "    runpy.run_module('faceatlas', run_name='__main__')\n"
+    "finally:\n"
+    "    print('PEAK_RSS_KB', _hwm(), file=sys.stderr)\n"
+)
+
+
+def peak_rss_kib(stderr: str) -> int | None:
+    """The peak RSS a :data:`PEAK_RSS_CHILD` run reported, in KiB (None if it died first)."""
+    return int(stderr.rsplit("PEAK_RSS_KB", 1)[1].split()[0]) if "PEAK_RSS_KB" in stderr else None
+
+
 @dataclass
 class Corpus:
     root: Path

@@ -6,34 +6,10 @@ Synthetic atlas (no analysis), so the flows take seconds."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
 from faceatlas.service import ServiceSettings, create_app
 from faceatlas.store import Atlas
 from people_fixtures import make_people_atlas
 from service_server import LiveServer
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM and DRIVER):
-        pytest.skip("chromium and chromedriver are not installed (scripts/test.sh installs Debian's packages)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--disable-gpu"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def _wait(browser, condition, timeout: float = 30):

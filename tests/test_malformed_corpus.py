@@ -16,7 +16,7 @@ import time
 import pytest
 
 from faceatlas.store import Atlas
-from malformed_corpus import build
+from malformed_corpus import PEAK_RSS_CHILD, build, peak_rss_kib
 
 PEAK_RSS_BOUND = 2**30  # bytes (measured: ~375 MiB, most of it the models)
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FIFOs, /dev links, ru_maxrss in KiB")
@@ -24,24 +24,12 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="FI
 
 def _run(args: list[str], timeout: float) -> tuple[subprocess.CompletedProcess, float, int]:
     """Run ``python -m faceatlas ARGS``; (result, seconds, peak RSS in bytes of that process)."""
-    code = (
-        "import runpy, sys\n"
-        "def _hwm():  # this process's own peak (ru_maxrss would carry over the parent's across exec)\n"
-        "    for line in open('/proc/self/status'):\n"
-        "        if line.startswith('VmHWM:'):\n"
-        "            return int(line.split()[1])\n"
-        "    return -1\n"
-        "sys.argv = ['faceatlas'] + sys.argv[1:]\n"
-        "try:\n"
-        "    runpy.run_module('faceatlas', run_name='__main__')\n"
-        "finally:\n"
-        "    print('PEAK_RSS_KB', _hwm(), file=sys.stderr)\n"
-    )
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, timeout=timeout)
+    proc = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, *args], capture_output=True, timeout=timeout)
     seconds = time.perf_counter() - start
     err = proc.stderr.decode("utf-8")
-    peak = int(err.rsplit("PEAK_RSS_KB", 1)[1].split()[0]) * 1024 if "PEAK_RSS_KB" in err else -1
+    kib = peak_rss_kib(err)
+    peak = -1 if kib is None else kib * 1024
     return proc, seconds, peak
 
 

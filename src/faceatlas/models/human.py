@@ -47,3 +47,16 @@ class HumanNet:
         else:
             x = (patch.astype(np.float32) / 255.0)[None]
         return self._session.run(None, {self._input: x})[0][0].astype(np.float64)
+
+
+class LiveScoreHead:
+    """A head whose network's first output is the probability that the face is live / real
+    (``human-liveness``, ``human-antispoof``): it gives ``liveness`` in [0, 1]."""
+
+    provides = ("liveness",)
+
+    def __init__(self, name: str, net: HumanNet) -> None:
+        self.name, self.net = name, net
+
+    def get(self, image: np.ndarray, face: Face) -> dict[str, float]:
+        return {"liveness": float(self.net.run(image, face)[0])}

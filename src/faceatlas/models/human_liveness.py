@@ -4,39 +4,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
-from faceatlas.models.human import HumanNet, npm_file
+from faceatlas.models.human import HumanNet, LiveScoreHead, npm_file
 from faceatlas.models.registry import ModelKind, ModelSpec, register
-from faceatlas.types import Face
 
+NAME = "human-liveness"
 GRAPH = npm_file("liveness", "json", "9e51c8acf83b80abbf329b2735309ab5c90611c66905ade8b1bd130d473df9c8")
 WEIGHTS = npm_file("liveness", "bin", "fc6a6b6b3b9721bdb8bff67a457a15b7cbfd81715cfb27f3e65b757e81dd663e")
 
 
-class LivenessHead:
-    name = "human-liveness"
-    provides = ("liveness",)
-
-    def __init__(self, net: HumanNet) -> None:
-        self.net = net
-
-    def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
-        return {"liveness": float(self.net.run(image, face)[0])}
-
-
 SPEC = register(
     ModelSpec(
-        name="human-liveness",
+        name=NAME,
         kind=ModelKind.ATTRIBUTE,
         version="3.0.4",
         description="liveness score: Human's 32 px liveness CNN (TF.js graph from npm, converted to ONNX at load)",
         runtime="onnxruntime",
         weights=(GRAPH, WEIGHTS),
-        factory=lambda paths, options: LivenessHead(
-            HumanNet(paths[GRAPH.filename], paths[WEIGHTS.filename], 32, options.threads)
+        factory=lambda paths, options: LiveScoreHead(
+            NAME, HumanNet(paths[GRAPH.filename], paths[WEIGHTS.filename], 32, options.threads)
         ),
     )
 )
