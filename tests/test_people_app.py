@@ -395,3 +395,84 @@ def test_undo_after_the_photo_left_the_atlas_is_refused_cleanly(world):
         with pytest.raises(Exception, match="cannot be undone"):
             atlas.actions.undo()
         assert atlas.actions.list(1)[0].undone_at is None
+
+
+def _date_world(world) -> dict[str, int]:
+    """Dates on the synthetic atlas's photos: A1 has 2019 (two), 2021 (one) and three undated faces;
+    A2 is from 2020-02-29, B from May 2015, C undated."""
+    taken = {
+        world["faces"]["A1"][0]: "2019-07-04T10:00:00",
+        world["faces"]["A1"][1]: "2019-12-31T23:59:59",
+        world["faces"]["A1"][2]: "2021-03-01T08:00:00",
+        **{f: "2020-02-29T12:00:00" for f in world["faces"]["A2"]},
+        **{f: "2015-05-05T09:30:00" for f in world["faces"]["B"]},
+    }
+    with Atlas(world["db"]) as atlas, atlas.transaction():
+        for face_id, when in taken.items():
+            atlas.images.set_taken_at(atlas.faces.get(face_id).image_id, when)
+    return taken
+
+
+def test_date_ranges_parse_and_match():
+    from faceatlas.errors import InvalidInputError
+    from faceatlas.interop.dates import DateRange, by_year
+
+    year = DateRange.parse("2019", "2019")
+    assert year.contains("2019-01-01T00:00:00") and year.contains("2019-12-31T23:59:59")
+    assert not year.contains("2018-12-31T23:59:59") and not year.contains("2020-01-01T00:00:00")
+    assert not year.contains(None) and DateRange().contains(None) and not DateRange()
+    march = DateRange.parse(None, "2020-03")
+    assert march.contains("2020-03-31T23:00:00") and not march.contains("2020-04-01T00:00:00")
+    assert DateRange.parse("2020-02-29", None).contains("2020-02-29T00:00:01")
+    for bad in ("2019-13", "2019-02-30", "19", "yesterday", "2019/01", "2019-1"):
+        with pytest.raises(InvalidInputError, match="taken_after"):
+            DateRange.parse(bad, None, ("taken_after", "taken_before"))
+    groups = by_year(["2019-01-02", None, "2021-05-01", "2019-08-01"], lambda w: w)
+    assert groups == [("2021", ["2021-05-01"]), ("2019", ["2019-08-01", "2019-01-02"]), (None, [None])]
+
+
+def test_rest_people_by_date_and_faces_by_year(client, world):
+    taken = _date_world(world)
+    a1, a2, b = (world["people"][k] for k in ("A1", "A2", "B"))
+    r = client.get("/v1/people?taken_after=2019&taken_before=2019")
+    assert r.status_code == 200 and [p["id"] for p in r.json()] == [a1] and r.headers["X-Total-Count"] == "1"
+    assert {p["id"] for p in client.get("/v1/people?taken_after=2020").json()} == {a1, a2}
+    assert [p["id"] for p in client.get("/v1/people?taken_before=2015-05&limit=5").json()] == [b]
+    assert client.get("/v1/people?taken_after=2022").json() == []
+    assert len(client.get("/v1/people?taken_after=").json()) == 4  # blank: no filter
+    for bad in ("taken_after=2019-13", "taken_before=yesterday"):
+        r = client.get(f"/v1/people?{bad}")
+        assert r.status_code == 422 and bad.split("=")[0] in r.json()["error"]["message"], r.text
+    faces = client.get(f"/v1/people/{a1}").json()["faces"]
+    assert len(faces) == 6 and {f["id"]: f["taken_at"] for f in faces if f["taken_at"]} == {
+        f: taken[f] for f in world["faces"]["A1"][:3]
+    }
+    limited = client.get(f"/v1/people/{a1}?taken_after=2019-12&taken_before=2021").json()["faces"]
+    assert sorted(f["id"] for f in limited) == sorted(world["faces"]["A1"][1:3])
+    assert client.get(f"/v1/people/{a1}?taken_before=2019-02-30").status_code == 422
+    page = client.get(f"/people/{a1}").text
+    heads = [page.index(f'id="year-{y}"') for y in ("2021", "2019", "undated")]
+    assert heads == sorted(heads) and ">2019-07-04<" in page
+    first_2019 = page.index(f'data-face-id="{world["faces"]["A1"][1]}"')  # Dec before Jul, both after the head
+    assert heads[1] < first_2019 < page.index(f'data-face-id="{world["faces"]["A1"][0]}"') < heads[2]
+
+
+def test_cli_people_by_date_and_person_by_year(world):
+    _date_world(world)
+    db, a1, a2 = str(world["db"]), world["people"]["A1"], world["people"]["A2"]
+    res = runner.invoke(cli, ["people", "--taken-after", "2019", "--taken-before", "2020-02-28", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    assert [p["id"] for p in json.loads(res.stdout)] == [a1]
+    res = runner.invoke(cli, ["people", "--taken-after", "2020-02-29", "--db", db, "--json"])
+    assert {p["id"] for p in json.loads(res.stdout)} == {a1, a2}
+    res = runner.invoke(cli, ["people", "--taken-before", "2019-02-30", "--db", db])
+    assert res.exit_code == 2 and "--taken-before" in res.output and len(res.output.strip().splitlines()) == 1
+    res = runner.invoke(cli, ["person", str(a1), "--db", db, "--json"])
+    faces = json.loads(res.stdout)["faces"]
+    assert len(faces) == 6 and sum(f["taken_at"] is not None for f in faces) == 3
+    res = runner.invoke(cli, ["person", str(a1), "--taken-after", "2021", "--db", db, "--json"])
+    assert [f["taken_at"] for f in json.loads(res.stdout)["faces"]] == ["2021-03-01T08:00:00"]
+    text = runner.invoke(cli, ["person", str(a1), "--db", db]).stdout
+    lines = text.splitlines()
+    heads = [lines.index(h) for h in ("2021 (1)", "2019 (2)", "undated (3)")]
+    assert heads == sorted(heads) and "2019-12-31" in lines[heads[1] + 1]

@@ -13,6 +13,7 @@ import typer
 from faceatlas.cli.common import DbOpt, DetectorOpt, JsonOpt, analyzer_from_options, db_path
 from faceatlas.cli.output import emit_json, err_console, esc, out_console, progress_bar, show_progress, warn
 from faceatlas.errors import FaceAtlasError
+from faceatlas.interop.dates import DateRange, by_year
 from faceatlas.people.attributes import describe
 from faceatlas.store import Atlas
 
@@ -240,53 +241,90 @@ def cluster(
         out_console.print(", ".join(f"{k}: {v}" for k, v in data.items()))
 
 
+TakenAfterOpt = Annotated[
+    str | None, typer.Option("--taken-after", help="Only photos taken then or later: YYYY, YYYY-MM or YYYY-MM-DD.")
+]
+TakenBeforeOpt = Annotated[
+    str | None, typer.Option("--taken-before", help="Only photos taken then or earlier (that day/month/year included).")
+]
+
+
+def _taken(after: str | None, before: str | None, as_json: bool) -> DateRange:
+    try:
+        return DateRange.parse(after, before, ("--taken-after", "--taken-before"))
+    except FaceAtlasError as exc:
+        _fail(exc, as_json)
+
+
 def people(
     where: Annotated[
         list[str] | None,
         typer.Option("--where", help="Only people whose attribute matches: gender=female, age_max=30, age_min=20..."),
     ] = None,
+    taken_after: TakenAfterOpt = None,
+    taken_before: TakenBeforeOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Everyone in the atlas, largest first, with their attributes (majority / median of good faces)."""
+    """Everyone in the atlas, largest first, with their attributes (majority / median of good faces);
+    with --taken-after / --taken-before, only people with a face in a photo taken in that range."""
     from faceatlas.people.attributes import known_keys, matches, parse_where
 
+    taken = _taken(taken_after, taken_before, as_json)
     with _open(db) as atlas:
         rows = _people_rows(atlas)
+        dated = atlas.images.people_taken_between(taken.after, taken.before) if taken else None
     try:
         conditions = parse_where(where or [], known_keys(r["attributes"] for r in rows))
     except FaceAtlasError as exc:
         _fail(exc, as_json)
-    rows = [r for r in rows if matches(r["attributes"], conditions)]
+    rows = [r for r in rows if matches(r["attributes"], conditions) and (dated is None or r["id"] in dated)]
     if as_json:
         emit_json([{k: r[k] for k in ("id", "name", "attributes", "faces")} for r in rows])
     else:
         _print_people(rows)
 
 
-def person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """One person and all their faces."""
+def person(
+    person_id: int,
+    taken_after: TakenAfterOpt = None,
+    taken_before: TakenBeforeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One person and all their faces, by the year their photo was taken (newest first, undated last)."""
+    taken = _taken(taken_after, taken_before, as_json)
     with _open(db) as atlas:
         try:
             rec = atlas.people.get(person_id)
         except FaceAtlasError as exc:
             _fail(exc, as_json)
         records = atlas.faces.of_person(person_id)
-        faces = [f.to_dict() | {"source": f.source} for f in records]
+        when = atlas.images.taken_at_of_faces(person_id)
+        faces = [
+            f.to_dict() | {"source": f.source, "taken_at": when.get(f.id)}
+            for f in records
+            if taken.contains(when.get(f.id))
+        ]
     from faceatlas.people.attributes import person_attributes
 
     attributes = person_attributes((f.quality, f.attributes) for f in records)
     if as_json:
         emit_json({"id": rec.id, "name": rec.name, "attributes": attributes, "faces": faces})
         return
-    out_console.print(f"[bold]person {rec.id}[/bold] {esc(rec.name or '(unnamed)')}: {len(faces)} faces")
+    shown = f"{len(faces)} of {len(records)} faces taken in that range" if taken else f"{len(faces)} faces"
+    out_console.print(f"[bold]person {rec.id}[/bold] {esc(rec.name or '(unnamed)')}: {shown}")
     if attributes:
         out_console.print(f"  {esc(describe(attributes))}", highlight=False)
-    for f in faces:
-        at = f" at {f['frame_ms'] / 1000:.1f} s" if "frame_ms" in f else ""
-        out_console.print(
-            f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {esc(f['image'])}{at}", highlight=False
-        )
+    for year, group in by_year(faces, lambda f: f["taken_at"]):
+        out_console.print(f"[bold]{year or 'undated'}[/bold] ({len(group)})", highlight=False)
+        for f in group:
+            at = f" at {f['frame_ms'] / 1000:.1f} s" if "frame_ms" in f else ""
+            day = (f["taken_at"] or "")[:10]
+            out_console.print(
+                f"  face {f['id']:>6}  q={f['quality']}  {f['source']:<4}  {day:<10}  {esc(f['image'])}{at}",
+                highlight=False,
+            )
 
 
 def _change(db: Path | None, action, *args, as_json: bool = False):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 _EXIF_IFD = 0x8769
 _TAGS = (0x9003, 0x9004)  # DateTimeOriginal, DateTimeDigitized (in the Exif IFD)
@@ -38,3 +41,66 @@ def taken_at(path: Path | str) -> str | None:
             return normalise(exif.get(_DATETIME))
     except Exception:  # not an image PIL reads (a video, a broken file): no date
         return None
+
+
+T = TypeVar("T")
+_BOUND = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_bound(value: str | None, what: str) -> str | None:
+    """A date bound typed by the user, "YYYY", "YYYY-MM" or "YYYY-MM-DD" (kept as typed: it is
+    compared with the first as many characters of ``taken_at``); None when blank.
+    Raises :class:`InvalidInputError` naming ``what`` when it is not such a date."""
+    from datetime import date
+
+    from faceatlas.errors import InvalidInputError
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    m = _BOUND.match(text)
+    try:
+        if not m:
+            raise ValueError
+        date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        raise InvalidInputError(f"{what}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") from None
+    return text
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """When photos were taken, both ends inclusive at the precision typed: after 2019 and before
+    2019 is the year 2019; before 2020-03 includes March 2020. Undated photos are in no range."""
+
+    after: str | None = None
+    before: str | None = None
+
+    @classmethod
+    def parse(cls, after: str | None, before: str | None, names: tuple[str, str] = ("after", "before")) -> DateRange:
+        return cls(parse_bound(after, names[0]), parse_bound(before, names[1]))
+
+    def __bool__(self) -> bool:
+        return self.after is not None or self.before is not None
+
+    def contains(self, when: str | None) -> bool:
+        """Whether a ``taken_at`` (ISO 8601) lies in the range; an empty range holds every photo."""
+        if not self:
+            return True
+        if not when:
+            return False
+        if self.after is not None and when[: len(self.after)] < self.after:
+            return False
+        return self.before is None or when[: len(self.before)] <= self.before
+
+
+def by_year(items: Iterable[T], when: Callable[[T], str | None]) -> list[tuple[str | None, list[T]]]:
+    """``items`` grouped by the year ``when`` gives them, newest year first and newest first within
+    it (ties keep their order), the undated last under ``None``."""
+    items = list(items)
+    dated = sorted((i for i in items if when(i)), key=lambda i: when(i) or "", reverse=True)
+    groups: dict[str | None, list[T]] = {}
+    for item in dated:
+        groups.setdefault((when(item) or "")[:4], []).append(item)
+    undated = [i for i in items if not when(i)]
+    return list(groups.items()) + ([(None, undated)] if undated else [])

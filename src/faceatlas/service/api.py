@@ -14,6 +14,7 @@ from faceatlas.engines.plan import is_within
 from faceatlas.errors import NoFaceError, StoreError
 from faceatlas.identity.verify import verify_embeddings
 from faceatlas.index.search import search_embedding
+from faceatlas.interop.dates import DateRange
 from faceatlas.io.images import ImageLimits
 from faceatlas.people import corrections
 from faceatlas.service.deps import get_atlas, require_admin, require_read, settings_of
@@ -115,7 +116,8 @@ async def search(request: Request, atlas: AtlasDep, top: Annotated[int, Query(ge
     ).to_dict()
 
 
-def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
+def _person_json(atlas: Atlas, person_id: int, faces: bool = True, taken: DateRange | None = None) -> dict:
+    """A person; with ``faces``, each with ``taken_at``, only those taken in ``taken`` when given."""
     p = atlas.people.get(person_id)
     from faceatlas.people.attributes import person_attributes
 
@@ -127,7 +129,13 @@ def _person_json(atlas: Atlas, person_id: int, faces: bool = True) -> dict:
         "attributes": person_attributes((f.quality, f.attributes) for f in records),
     }
     if faces:
-        out["faces"] = [f.to_dict() | {"source": f.source} for f in records]
+        when = atlas.images.taken_at_of_faces(person_id)
+        taken = taken or DateRange()
+        out["faces"] = [
+            f.to_dict() | {"source": f.source, "taken_at": when.get(f.id)}
+            for f in records
+            if taken.contains(when.get(f.id))
+        ]
     return out
 
 
@@ -141,16 +149,21 @@ def people(
     offset: int = Query(0, ge=0),
     sort: Literal["size", "-size", "name", "recent"] = "-size",
     hidden: bool = Query(False, description="List the hidden people instead"),
+    taken_after: str | None = Query(None, description="Only people with a photo taken then or later: YYYY[-MM[-DD]]"),
+    taken_before: str | None = Query(None, description="... taken then or earlier (inclusive): YYYY[-MM[-DD]]"),
 ) -> list[dict]:
     """Everyone, largest first, with their attributes (``?unnamed=true``: only people without a
-    name; ``sort``: size (smallest first), -size, name, recent; any other parameter filters by
+    name; ``sort``: size (smallest first), -size, name, recent; ``taken_after`` / ``taken_before``:
+    only people with a face in a photo taken in that range; any other parameter filters by
     attribute: ``?gender=female&age_max=30``). The total is in ``X-Total-Count``; the body is a page."""
     from faceatlas.errors import FaceAtlasError
     from faceatlas.people.attributes import known_keys, matches, parse_conditions, people_attributes
     from faceatlas.service.people_app import people_page
 
     attributes = people_attributes(atlas)
-    listed = {"unnamed", "limit", "offset", "sort", "hidden"}
+    taken = DateRange.parse(taken_after, taken_before, ("taken_after", "taken_before"))
+    dated = atlas.images.people_taken_between(taken.after, taken.before) if taken else None
+    listed = {"unnamed", "limit", "offset", "sort", "hidden", "taken_after", "taken_before"}
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in listed]
     try:
         conditions = parse_conditions(pairs, known_keys(attributes.values()))
@@ -163,15 +176,22 @@ def people(
         offset=offset,
         sort=sort,
         hidden=hidden,
-        where=lambda pid: matches(attributes.get(pid, {}), conditions),
+        where=lambda pid: (dated is None or pid in dated) and matches(attributes.get(pid, {}), conditions),
     )
     response.headers["X-Total-Count"] = str(total)
     return [r | {"attributes": attributes.get(r["id"], {})} for r in rows]
 
 
 @router.get("/people/{person_id}", dependencies=[Depends(require_read)], response_model=PersonOut)
-def person(person_id: PersonId, atlas: AtlasDep) -> dict:
-    return _person_json(atlas, person_id)
+def person(
+    person_id: PersonId,
+    atlas: AtlasDep,
+    taken_after: str | None = Query(None, description="Only faces in photos taken then or later: YYYY[-MM[-DD]]"),
+    taken_before: str | None = Query(None, description="... taken then or earlier (inclusive): YYYY[-MM[-DD]]"),
+) -> dict:
+    """A person with their faces, each with ``taken_at`` (when its photo was taken, EXIF; null if unknown)."""
+    taken = DateRange.parse(taken_after, taken_before, ("taken_after", "taken_before"))
+    return _person_json(atlas, person_id, taken=taken)
 
 
 @router.patch("/people/{person_id}", dependencies=[Depends(require_admin)], response_model=PersonOut)

@@ -122,6 +122,7 @@ class StoredFace(Open):
     quality: float | None
     source: str | None = None
     frame_ms: int | None = None
+    taken_at: str | None = Field(None, description="when its photo was taken (EXIF, ISO 8601); null if unknown")
 
 
 class PersonOut(Open):

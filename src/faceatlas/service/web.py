@@ -88,6 +88,10 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
     from faceatlas.people.attributes import describe, person_attributes
 
     summary = describe(person_attributes((f.quality, f.attributes) for f in faces))
+    from faceatlas.interop.dates import by_year
+
+    when = atlas.images.taken_at_of_faces(person_id)
+    years = by_year(faces, lambda f: when.get(f.id))
     return templates.TemplateResponse(
         request,
         "person.html",
@@ -95,6 +99,8 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
             "title": person.name or f"Person {person.id}",
             "person": person,
             "faces": faces,
+            "years": years,
+            "taken": when,
             "others": others,
             "attributes": summary,
             "name_source": atlas.people.name_source(person_id),

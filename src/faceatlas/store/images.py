@@ -128,3 +128,25 @@ class ImageTable:
     def taken_at(self, image_id: int) -> str | None:
         row = self.conn.execute("SELECT taken_at FROM images WHERE id = ?", (image_id,)).fetchone()
         return row[0] if row else None
+
+    def taken_at_of_faces(self, person_id: int | None = None) -> dict[int, str]:
+        """face id → when its photo was taken, for the dated live faces (of one person, or all)."""
+        rows = self.conn.execute(
+            "SELECT f.id, i.taken_at FROM faces f JOIN images i ON i.id = f.image_id "
+            "LEFT JOIN assignments a ON a.face_id = f.id "
+            "WHERE i.status = 'done' AND i.taken_at IS NOT NULL AND (? IS NULL OR a.person_id = ?)",
+            (person_id, person_id),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def people_taken_between(self, after: str | None, before: str | None) -> set[int]:
+        """Ids of the people with at least one live face whose photo was taken in the range (both
+        ends inclusive, compared at their own precision: "2019", "2019-07", "2019-07-04")."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT a.person_id FROM assignments a JOIN faces f ON f.id = a.face_id "
+            "JOIN images i ON i.id = f.image_id WHERE i.status = 'done' AND i.taken_at IS NOT NULL "
+            "AND (? IS NULL OR substr(i.taken_at, 1, length(?)) >= ?) "
+            "AND (? IS NULL OR substr(i.taken_at, 1, length(?)) <= ?)",
+            (after, after, after, before, before, before),
+        )
+        return {r[0] for r in rows if r[0] is not None}
