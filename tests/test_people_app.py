@@ -353,6 +353,26 @@ def test_people_page_paginates_sorts_and_lists_hidden(world, monkeypatch):
         assert hidden.count('class="card person-card"') == 1 and f'href="/people/{world["people"]["B"]}"' in hidden
 
 
+def test_person_page_lists_the_other_people_once_and_paginates_faces(world, monkeypatch):
+    """A person's page carries the "move to" people once, not once per face (a 2,000-face person
+    among 10,000 people made an 86 MB page), and shows its faces a page at a time."""
+    from faceatlas.service import ServiceSettings, create_app, web
+
+    monkeypatch.setattr(web, "FACE_PAGE_SIZE", 4)
+    a1, b = world["people"]["A1"], world["people"]["B"]
+    with TestClient(
+        create_app(ServiceSettings(db=world["db"], analysis_processes=0)), base_url="http://127.0.0.1"
+    ) as client:
+        first, second = client.get(f"/people/{a1}").text, client.get(f"/people/{a1}?page=2").text
+    faces = len(world["faces"]["A1"])
+    assert faces > 4
+    assert first.count(f'<option value="{b}">') == 2  # the merge list and the one shared move list
+    assert 'id="move-options"' in first
+    assert first.count('class="card face-card" data-face-id') == 4
+    assert second.count('class="card face-card" data-face-id') == faces - 4
+    assert f"{faces} photos" in first and "Next →" in first and "← Previous" in second
+
+
 def test_may_be_the_same_person(world):
     from faceatlas.service import ServiceSettings, create_app
 

@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 
 
 PAGE_SIZE = 120
+FACE_PAGE_SIZE = 240  # a person's faces per page
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -61,7 +62,8 @@ def people_page(
     )
     cards = [{"id": r["id"], "name": r["name"], "count": r["face_count"], "cover": r["cover_face"]} for r in rows]
     counts = atlas.images.counts()
-    stats = {"people": len(atlas.people.all()), "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
+    people = total if view == "all" else len(atlas.people.all())  # the whole list is read once per page
+    stats = {"people": people, "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
     pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort}
     return templates.TemplateResponse(
         request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages}
@@ -69,7 +71,7 @@ def people_page(
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse, dependencies=[Depends(require_read)])
-def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atlas)) -> Response:
+def person_page(request: Request, person_id: int, page: int = 1, atlas: Atlas = Depends(get_atlas)) -> Response:
     try:
         person = atlas.people.get(person_id)
     except StoreError:
@@ -85,22 +87,27 @@ def person_page(request: Request, person_id: int, atlas: Atlas = Depends(get_atl
 
     faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
+    last = max(1, -(-len(faces) // FACE_PAGE_SIZE))
+    page = min(max(1, page), last)
+    first = (page - 1) * FACE_PAGE_SIZE
     from faceatlas.people.attributes import describe, person_attributes
 
     summary = describe(person_attributes((f.quality, f.attributes) for f in faces))
     from faceatlas.interop.dates import by_year
 
     when = atlas.images.taken_at_of_faces(person_id)
-    years = by_year(faces, lambda f: when.get(f.id))
+    ordered = [f for _, group in by_year(faces, lambda f: when.get(f.id)) for f in group]  # newest year first
+    years = by_year(ordered[first : first + FACE_PAGE_SIZE], lambda f: when.get(f.id))  # this page's faces
     return templates.TemplateResponse(
         request,
         "person.html",
         {
             "title": person.name or f"Person {person.id}",
             "person": person,
-            "faces": faces,
+            "faces": ordered[first : first + FACE_PAGE_SIZE],
             "years": years,
             "taken": when,
+            "pages": {"page": page, "last": last, "total": len(faces), "first": first + 1},
             "others": others,
             "attributes": summary,
             "name_source": atlas.people.name_source(person_id),

@@ -47,6 +47,12 @@
     await call("POST", `/v1/faces/${b.dataset.faceId}/reject`);
     b.closest(".face-card").remove(); toast("Removed from this person");
   }));
+  // The people to move a face to are in the page once (a <template>), copied into a face's list when it is used.
+  const moveOptions = document.getElementById("move-options");
+  const fillMove = (s) => { if (moveOptions && s.options.length === 1) s.append(moveOptions.content.cloneNode(true)); };
+  document.querySelectorAll("select.move").forEach((s) => {
+    ["focus", "mousedown", "touchstart"].forEach((ev) => s.addEventListener(ev, () => fillMove(s)));
+  });
   document.querySelectorAll("select.move").forEach((s) => s.addEventListener("change", async () => {
     if (!s.value) return;
     await call("POST", `/v1/faces/${s.dataset.faceId}/move`, { person_id: parseInt(s.value, 10) });
