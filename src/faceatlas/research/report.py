@@ -52,26 +52,32 @@ def _histograms(report: CurateReport, nearest: np.ndarray) -> list[tuple[str, st
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    def histogram(values: np.ndarray, colour: str, threshold: float, label: str, xlabel: str) -> str:
+        fig, ax = plt.subplots(figsize=(6, 3))
+        ax.hist(values, bins=60, color=colour)
+        ax.axvline(threshold, color="r", label=label)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("files")
+        ax.legend()
+        fig.tight_layout()
+        return _png(fig)
+
     out = []
     d = np.array([f.distance_to_identity for f in report.files if f.distance_to_identity is not None])
     if len(d):
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.hist(d, bins=60, color="#4a7")
-        ax.axvline(report.thresholds.mislabelled, color="r", label="mislabelled threshold")
-        ax.set_xlabel("distance to the identity's centre")
-        ax.set_ylabel("files")
-        ax.legend()
-        fig.tight_layout()
-        out.append(("Distance of each photo to its identity's centre", _png(fig)))
+        png = histogram(
+            d, "#4a7", report.thresholds.mislabelled, "mislabelled threshold", "distance to the identity's centre"
+        )
+        out.append(("Distance of each photo to its identity's centre", png))
     if len(nearest):
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.hist(nearest, bins=60, color="#47a")
-        ax.axvline(report.thresholds.duplicate, color="r", label="near-duplicate threshold")
-        ax.set_xlabel("distance to the nearest other photo (any identity)")
-        ax.set_ylabel("files")
-        ax.legend()
-        fig.tight_layout()
-        out.append(("Distance of each photo to its nearest neighbour", _png(fig)))
+        png = histogram(
+            nearest,
+            "#47a",
+            report.thresholds.duplicate,
+            "near-duplicate threshold",
+            "distance to the nearest other photo (any identity)",
+        )
+        out.append(("Distance of each photo to its nearest neighbour", png))
     return out
 
 
