@@ -157,8 +157,12 @@ class AttributeStage:
     requires: frozenset[str] = frozenset({"landmarks"})
     provides: frozenset[str] = frozenset({"attributes"})
 
+    _models: list | None = field(default=None, init=False, repr=False, compare=False)
+
     def enrich(self, ctx: AnalysisContext, faces: list[Face]) -> None:
-        models = [load_kind(h, ModelKind.ATTRIBUTE, self.options) for h in self.heads if is_available(h)]
+        if self._models is None:  # which heads are installed is looked up once, not per image
+            self._models = [load_kind(h, ModelKind.ATTRIBUTE, self.options) for h in self.heads if is_available(h)]
+        models = self._models
         for i, face in enumerate(faces):
             found: dict = dict.fromkeys(ATTRIBUTE_KEYS)
             image, upright = ctx.upright(i, face)
