@@ -4,6 +4,7 @@ regions written by exiv2 imported as labels. Synthetic atlas over small generate
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,3 +149,42 @@ def test_xmp_cli(album):
     res = runner.invoke(cli, ["xmp", "import", "--db", db, "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["regions"] == 2  # its own regions: nothing to change
     assert json.loads(res.stdout)["labelled"] == 0
+
+
+def _video(path: Path, creation_time: str | None) -> Path:
+    """A three-frame MPEG-4 video written with PyAV, with ``creation_time`` in its container."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        if creation_time is not None:
+            container.metadata["creation_time"] = creation_time
+        stream = container.add_stream("mpeg4", rate=5)
+        stream.width, stream.height = 64, 48
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 90, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_video_creation_date_is_read_stored_by_scan_and_zero_dates_are_none(tmp_path):
+    from faceatlas.engines import scan
+    from faceatlas.interop.dates import taken_at
+    from faceatlas.store import Atlas
+
+    album = tmp_path / "album"
+    album.mkdir()
+    dated = _video(album / "party.mp4", "2019-05-01T12:34:56.000000Z")
+    assert taken_at(dated) == "2019-05-01T12:34:56"
+    assert taken_at(_video(tmp_path / "epoch.mov", "1904-01-01T00:00:00.000000Z")) is None  # no clock: no date
+    assert taken_at(_video(tmp_path / "none.mp4", None)) is None
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(dated.read_bytes()[:40])
+    assert taken_at(broken) is None  # unreadable: no date, no exception
+    with Atlas(tmp_path / "atlas.sqlite3") as atlas:
+        scan(atlas, [album])
+        row = atlas.images.get_by_path(str(dated.resolve())) or atlas.images.get_by_path(str(dated))
+        assert row is not None and atlas.images.taken_at(row.id) == "2019-05-01T12:34:56"

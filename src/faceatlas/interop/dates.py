@@ -1,4 +1,5 @@
-"""When a photo was taken: EXIF DateTimeOriginal (else DateTimeDigitized, else DateTime)."""
+"""When a photo was taken (EXIF DateTimeOriginal, else DateTimeDigitized, else DateTime) or a video
+recorded (its container's creation date)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,39 @@ def normalise(value: str | bytes | None) -> str | None:
     return f"{y}-{mo}-{d}T{h}:{mi}:{s}"
 
 
+# Container keys, most local first: phones write QuickTime's creation date in local time with its
+# offset (like EXIF, the time on the clock); creation_time is UTC as the muxer wrote it.
+_VIDEO_KEYS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+# Muxers that had no date write the epoch of their format: no date, not 1904 or 1970.
+_ZERO_DATES = ("1904-01-01T00:00:00", "1970-01-01T00:00:00")
+
+
+def video_taken_at(path: Path | str) -> str | None:
+    """When the video at ``path`` was recorded, from its container's metadata (FFmpeg through PyAV
+    reads MP4/MOV, Matroska/WebM, AVI; the header only); None if unknown or unreadable."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            tags = [dict(container.metadata)] + [dict(s.metadata) for s in container.streams]
+    except Exception:  # not a video FFmpeg reads: no date (the scan reports the file itself)
+        return None
+    for key in _VIDEO_KEYS:
+        for found in (normalise(t.get(key)) for t in tags):
+            if found and found not in _ZERO_DATES:
+                return found
+    return None
+
+
 def taken_at(path: Path | str) -> str | None:
-    """When the photo at ``path`` was taken, from its EXIF (reads the header only); None if unknown."""
+    """When the photo at ``path`` was taken, from its EXIF, or the video recorded, from its
+    container (reads the header only); None if unknown."""
     from PIL import Image
+
+    from faceatlas.io.video import is_video
+
+    if is_video(path):
+        return video_taken_at(path)
 
     try:
         with Image.open(path) as im:
