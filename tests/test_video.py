@@ -276,3 +276,19 @@ def _wait(client, job_id: int) -> dict:
 def test_video_command_refuses_an_output_it_cannot_write_before_working(tmp_path):
     res = CliRunner().invoke(app, ["video", str(tmp_path / "any.mp4"), "--out", str(tmp_path / "x.gif"), "--json"])
     assert res.exit_code == 2 and "cannot write x.gif" in json.loads(res.stdout)["error"]
+
+
+def test_serve_takes_the_video_upload_limit(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app as cli
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    db = str(tmp_path / "a.sqlite3")
+    result = CliRunner().invoke(cli, ["serve", "--db", db, "--max-video-mb", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    settings = served[0].state.settings
+    assert settings.max_video_bytes == 3 * 1024 * 1024 and settings.max_upload_bytes == 20 * 1024 * 1024
+    assert CliRunner().invoke(cli, ["serve", "--db", db, "--max-video-mb", "0"]).exit_code == 2

@@ -26,7 +26,8 @@ def serve(
         list[str] | None,
         typer.Option("--allowed-host", help="Host name accepted besides 127.0.0.1/localhost/[::1] (repeatable)."),
     ] = None,
-    max_upload_mb: Annotated[int, typer.Option(help="Largest accepted upload.")] = 20,
+    max_upload_mb: Annotated[int, typer.Option(min=1, help="Largest accepted photo upload, MiB.")] = 20,
+    max_video_mb: Annotated[int, typer.Option(min=1, help="Largest accepted POST /v1/video upload, MiB.")] = 500,
     timeout: Annotated[float, typer.Option(help="Seconds before a request is abandoned.")] = 60.0,
     processes: Annotated[int, typer.Option(help="Analysis worker processes (default: one per core; 0: threads).")] = -1,
     as_json: JsonOpt = False,
@@ -44,6 +45,7 @@ def serve(
         require_keys=True if require_keys else None,
         allowed_hosts=tuple(allowed_host or ()),
         max_upload_bytes=max_upload_mb * 1024 * 1024,
+        max_video_bytes=max_video_mb * 1024 * 1024,
         request_timeout_s=timeout,
     )
     if processes >= 0:
