@@ -39,8 +39,11 @@ class ExpressionHead:
 
     def scores(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The 7 class probabilities, in :data:`EXPRESSIONS` order."""
-        patch = luma(face_roi(face, self.box_scale).cut(image, SIZE)).astype(np.float32)
-        x = ((patch / 255.0 - 0.5) * 2.0)[None, :, :, None]
+        return self.patch_scores(luma(face_roi(face, self.box_scale).cut(image, SIZE)))
+
+    def patch_scores(self, grey: np.ndarray) -> np.ndarray:
+        """The 7 class probabilities of a prepared ``SIZE`` x ``SIZE`` grey patch (uint8)."""
+        x = ((grey.astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
         return self.model.run(x)[0][0].astype(np.float64)
 
     def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:

@@ -42,8 +42,12 @@ class HumanNet:
 
     def run(self, image: np.ndarray, face: Face) -> np.ndarray:
         patch = face_roi(face, BOX_SCALE).cut(image, self.size)
+        return self.run_patch(luma(patch) if self.grey else patch)
+
+    def run_patch(self, patch: np.ndarray) -> np.ndarray:
+        """The first output row for a prepared ``size`` x ``size`` patch (uint8; grey for a grey model)."""
         if self.grey:
-            x = ((luma(patch).astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
+            x = ((patch.astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
         else:
             x = (patch.astype(np.float32) / 255.0)[None]
         return self._session.run(None, {self._input: x})[0][0].astype(np.float64)
