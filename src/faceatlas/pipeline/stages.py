@@ -148,8 +148,9 @@ class QualityStage:
 
 @dataclass
 class AttributeStage:
-    """Every configured attribute head, each reading the face the right way up; every key of
-    :data:`ATTRIBUTE_KEYS` is present on every face (None where no installed head gives it)."""
+    """The configured attribute heads, each reading the face the right way up; every key of
+    :data:`ATTRIBUTE_KEYS` is present on every face (None where no installed head gives it). Of heads
+    giving the same keys, the first installed one runs (a fallback order, not an ensemble)."""
 
     heads: tuple[str, ...]
     options: ModelOptions
@@ -161,7 +162,7 @@ class AttributeStage:
 
     def enrich(self, ctx: AnalysisContext, faces: list[Face]) -> None:
         if self._models is None:  # which heads are installed is looked up once, not per image
-            self._models = [load_kind(h, ModelKind.ATTRIBUTE, self.options) for h in self.heads if is_available(h)]
+            self._models = self._load()
         models = self._models
         for i, face in enumerate(faces):
             found: dict = dict.fromkeys(ATTRIBUTE_KEYS)
@@ -169,6 +170,18 @@ class AttributeStage:
             for model in models:
                 found.update(model.get(image, upright))
             face.attributes = found
+
+    def _load(self) -> list:
+        models, given = [], set()
+        for name in self.heads:
+            if not is_available(name):
+                continue
+            model = load_kind(name, ModelKind.ATTRIBUTE, self.options)
+            if set(model.provides) <= given:
+                continue  # an earlier installed head already gives these keys
+            given.update(model.provides)
+            models.append(model)
+        return models
 
 
 @dataclass
