@@ -97,7 +97,8 @@ class FaceClusterer:
 
     Every parameter defaults to the identity space's (``space``: the default embedder's when None;
     :class:`faceatlas.identity.params.ClusterParams`); one given explicitly wins. Distances are in
-    that space's units.
+    that space's units. The space is read when the clusterer is made (``set_params(space=...)`` does
+    not re-read it: make a new clusterer).
     """
 
     def __init__(
