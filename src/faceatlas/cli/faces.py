@@ -88,7 +88,7 @@ def analyze(
 def verify(
     image_a: Annotated[Path, typer.Argument(help="First image (its largest face is used).")],
     image_b: Annotated[Path, typer.Argument(help="Second image.")],
-    threshold: Annotated[float | None, typer.Option(help="Distance threshold (default 0.6).")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Distance threshold (default: the embedder's).")] = None,
     detector: DetectorOpt = "auto",
     embedder: EmbedderOpt = "dlib-resnet-onnx",
     as_json: JsonOpt = False,

@@ -117,7 +117,6 @@ def review_run(
     from faceatlas.store import Atlas
 
     accept = labeling.ACCEPT if accept is None else accept
-    confirm = labeling.CONFIRM_DISTANCE if confirm_distance is None else confirm_distance
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         db = Path(tmp) / "atlas.sqlite3"
@@ -133,7 +132,8 @@ def review_run(
             )
             limit = int(round(budget * run.identities))
             while run.answers < limit:
-                asked = labeling.questions(atlas, limit=1 if order == "review" else 10_000, confirm_distance=confirm)
+                limit_q = 1 if order == "review" else 10_000
+                asked = labeling.questions(atlas, limit=limit_q, confirm_distance=confirm_distance)
                 if not asked:
                     break
                 q = asked[0] if order == "review" else rng.choice(asked)

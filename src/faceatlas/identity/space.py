@@ -9,7 +9,10 @@ new ``version`` of it, and an atlas never mixes spaces.
 
 Distances are always euclidean between the stored vectors. A ``cosine`` space stores unit-length
 vectors (the embed stage normalises them), so its euclidean distance is sqrt(2 - 2 cos): one index
-and one set of distance code for every space. Thresholds are expressed in those distance units.
+and one set of distance code for every space. Thresholds are expressed in those distance units, and
+so are the clustering, naming and review parameters the space carries (``params``,
+:mod:`faceatlas.identity.params`): the people code reads its defaults from the space, not from
+module constants.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from faceatlas.errors import EmbedderMismatchError  # noqa: F401  (re-exported: raised by space users)
+from faceatlas.identity.params import PeopleParams
 
 if TYPE_CHECKING:
     from faceatlas.identity.calibration import Calibration
@@ -70,6 +74,18 @@ class IdentitySpace:
     chip: ChipSpec = ChipSpec()
     calibration_file: str = ""  # a JSON file in identity/data/ (see faceatlas.identity.calibration)
     description: str = ""
+    params: PeopleParams | None = None  # clustering / naming / review parameters measured for this space
+
+    @property
+    def people(self) -> PeopleParams:
+        """The clustering, naming and review parameters of this space (they are in its distance units,
+        so a space without them cannot cluster or name)."""
+        if self.params is None:
+            raise ValueError(
+                f"identity space {self.key} has no clustering / naming parameters: measure them on a dev set "
+                "(faceatlas eval tune-clusters, eval naming) and give the space a PeopleParams"
+            )
+        return self.params
 
     @property
     def key(self) -> str:
@@ -121,6 +137,7 @@ class IdentitySpace:
             "metric": str(self.metric),
             "threshold": self.threshold,
             "chip": {"size": self.chip.size, "padding": self.chip.padding, "landmarks": self.chip.landmarks},
+            "people": None if self.params is None else self.params.to_dict(),
         }
 
 

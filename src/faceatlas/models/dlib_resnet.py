@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from faceatlas.identity.params import PeopleParams
 from faceatlas.identity.space import ChipSpec, IdentitySpace, Metric
 from faceatlas.models.base import dlib_model_file
 from faceatlas.models.registry import ModelKind, ModelSpec, register
@@ -28,6 +29,7 @@ DLIB_SPACE = IdentitySpace(
     chip=ChipSpec(size=150, padding=0.25, landmarks="68"),
     calibration_file="dlib-resnet.json",
     description="dlib ResNet-29 face descriptor (dlib's documented 0.6 euclidean operating point)",
+    params=PeopleParams.load("dlib-resnet-people.json"),
 )
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceatlas.identity.verify import similarity
+from faceatlas.identity.space import IdentitySpace
 from faceatlas.index.knn import knn
+from faceatlas.index.search import atlas_space
 from faceatlas.people.cluster import FaceClusterer
 from faceatlas.store import Atlas, FaceRecord
 
@@ -57,7 +58,7 @@ def full_recluster(atlas: Atlas, clusterer: FaceClusterer | None = None) -> Assi
     """Re-cluster every live face from scratch, then map clusters onto existing people so ids and
     names stay stable: a cluster holding faces the user placed is that person; otherwise the person
     it overlaps most among the previous automatic assignments; otherwise a new person."""
-    clusterer = clusterer or FaceClusterer()
+    clusterer = clusterer or FaceClusterer(space=atlas_space(atlas))
     faces = _order(atlas.faces.live())
     report = AssignReport()
     with atlas.transaction():
@@ -116,7 +117,7 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
     threshold and attach margin, as its pass (b)), then
     cluster what is left and make new people from groups big enough — like Immich's incremental
     face grouping."""
-    clusterer = clusterer or FaceClusterer()
+    clusterer = clusterer or FaceClusterer(space=atlas_space(atlas))
     faces = _order(atlas.faces.live())
     with atlas.transaction():
         assigned_now = atlas.people.assignments()
@@ -128,7 +129,7 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
         todo = [f for f in faces if f.id not in assigned_now]
         if not todo:
             return report
-        people = _KnownPeople(known, assigned_now, cannot, clusterer)
+        people = _KnownPeople(known, assigned_now, cannot, clusterer, atlas_space(atlas))
         tx = np.stack([f.embedding for f in todo])
         dist, idx = knn(people.x, min(clusterer.k, len(known)), queries=tx)
         cdist, cidx = knn(people.centroids, min(8, len(people.ids)), queries=tx)
@@ -172,7 +173,14 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
 class _KnownPeople:
     """The people as they stand (members, centroids, photos), and the two ways a new face joins one."""
 
-    def __init__(self, known: list[FaceRecord], assigned: dict, cannot: dict[int, set[int]], clusterer: FaceClusterer):
+    def __init__(
+        self,
+        known: list[FaceRecord],
+        assigned: dict,
+        cannot: dict[int, set[int]],
+        clusterer: FaceClusterer,
+        space: IdentitySpace,
+    ):
         self.x = np.stack([f.embedding for f in known])
         self.person_of = np.array([assigned[f.id][0] for f in known])
         self.ids, member_of, self.sizes = np.unique(self.person_of, return_inverse=True, return_counts=True)
@@ -184,6 +192,7 @@ class _KnownPeople:
             self.photos_of[assigned[f.id][0]].add(_shot(f))
         self.cannot = cannot
         self.clusterer = clusterer
+        self.space = space
 
     def allowed(self, face: FaceRecord, person: int) -> bool:
         return person not in self.cannot.get(face.id, set()) and _shot(face) not in self.photos_of[person]
@@ -215,5 +224,5 @@ class _KnownPeople:
             if j < 0 or d > threshold or d_next - d < margin:
                 break
             if self.allowed(face, int(self.ids[j])):
-                return int(self.ids[j]), similarity(float(d))
+                return int(self.ids[j]), self.space.similarity(float(d))
         return None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceatlas.index.search import atlas_space
 from faceatlas.people.names import parse_caption
 from faceatlas.people.naming import AUTO_CONFIDENCE, AUTO_PHOTOS, FaceName, auto_apply, name_faces
 from faceatlas.store import Atlas
@@ -57,7 +58,8 @@ def face_names_from_captions(atlas: Atlas) -> tuple[list, list[FaceName]]:
     if not faces:
         return [], []
     centres = [(f.bbox.x1 + f.bbox.x2) / 2 for f in faces]
-    return faces, name_faces(photos, cands, np.stack([f.embedding for f in faces]), centres=centres)
+    x = np.stack([f.embedding for f in faces])
+    return faces, name_faces(photos, cands, x, centres=centres, space=atlas_space(atlas))
 
 
 def apply_caption_names(atlas: Atlas, tau: float = AUTO_CONFIDENCE, min_photos: int = AUTO_PHOTOS) -> dict:

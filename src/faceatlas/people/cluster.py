@@ -25,10 +25,10 @@ d. every face of seed quality still alone joins the nearest person's centroid wh
    ``join_threshold`` *and* the next person's centroid is at least ``join_margin`` farther (a ratio
    test: a face between two look-alikes stays alone rather than picking one).
 
-The defaults were chosen on the dev half of celeba_dev (``faceatlas eval tune-clusters``: the best
+The defaults are the identity space's (``space=``; :mod:`faceatlas.identity.params`): for dlib's
+ResNet they were chosen on the dev half of celeba_dev (``faceatlas eval tune-clusters``: the best
 mean BCubed F with BCubed precision ≥ 0.97 on each of its colour / grey sets, with and without
-32 px copies); distances are in dlib-resnet units (same person < 0.6), so another identity space
-needs the same tuning.
+32 px copies). Distances are in the space's units, so another embedder's space carries its own.
 
 Groups smaller than ``min_cluster_size`` without a user label are left unassigned (label -1).
 """
@@ -39,6 +39,8 @@ import inspect
 
 import numpy as np
 
+from faceatlas.identity.params import FROM_SPACE, FromSpace, resolve
+from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.index.knn import knn
 
 
@@ -93,38 +95,59 @@ class _Groups:
 class FaceClusterer:
     """Cluster face embeddings into people; see the module docstring for the method.
 
-    Parameters are in distance units of the embedder (dlib: euclidean, same-person pairs < 0.6).
+    Every parameter defaults to the identity space's (``space``: the default embedder's when None;
+    :class:`faceatlas.identity.params.ClusterParams`); one given explicitly wins. Distances are in
+    that space's units. The space is read when the clusterer is made (``set_params(space=...)`` does
+    not re-read it: make a new clusterer).
     """
 
     def __init__(
         self,
-        threshold: float = 0.5,
-        strong_threshold: float = 0.4,
-        neighbour_threshold: float = 0.55,
-        min_shared: float = 0.25,
-        centroid_threshold: float = 0.5,
-        k: int = 16,
-        min_quality: float = 0.65,
-        attach_threshold: float = 0.55,
-        attach_margin: float = 0.2,
-        poor_threshold: float | None = 0.35,
-        join_threshold: float | None = 0.5,
-        join_margin: float = 0.05,
-        min_cluster_size: int = 2,
+        threshold: float | FromSpace = FROM_SPACE,
+        strong_threshold: float | FromSpace = FROM_SPACE,
+        neighbour_threshold: float | FromSpace = FROM_SPACE,
+        min_shared: float | FromSpace = FROM_SPACE,
+        centroid_threshold: float | FromSpace = FROM_SPACE,
+        k: int | FromSpace = FROM_SPACE,
+        min_quality: float | FromSpace = FROM_SPACE,
+        attach_threshold: float | FromSpace = FROM_SPACE,
+        attach_margin: float | FromSpace = FROM_SPACE,
+        poor_threshold: float | None | FromSpace = FROM_SPACE,
+        join_threshold: float | None | FromSpace = FROM_SPACE,
+        join_margin: float | FromSpace = FROM_SPACE,
+        min_cluster_size: int | FromSpace = FROM_SPACE,
+        space: IdentitySpace | None = None,
     ) -> None:
-        self.threshold = threshold
-        self.strong_threshold = strong_threshold
-        self.neighbour_threshold = neighbour_threshold
-        self.min_shared = min_shared
-        self.centroid_threshold = centroid_threshold
-        self.k = k
-        self.min_quality = min_quality
-        self.attach_threshold = attach_threshold
-        self.attach_margin = attach_margin
-        self.poor_threshold = poor_threshold
-        self.join_threshold = join_threshold
-        self.join_margin = join_margin
-        self.min_cluster_size = min_cluster_size
+        self.space = space
+        p = resolve(
+            (space or default_space()).people.clustering,
+            threshold=threshold,
+            strong_threshold=strong_threshold,
+            neighbour_threshold=neighbour_threshold,
+            min_shared=min_shared,
+            centroid_threshold=centroid_threshold,
+            k=k,
+            min_quality=min_quality,
+            attach_threshold=attach_threshold,
+            attach_margin=attach_margin,
+            poor_threshold=poor_threshold,
+            join_threshold=join_threshold,
+            join_margin=join_margin,
+            min_cluster_size=min_cluster_size,
+        )
+        self.threshold: float = p["threshold"]
+        self.strong_threshold: float = p["strong_threshold"]
+        self.neighbour_threshold: float = p["neighbour_threshold"]
+        self.min_shared: float = p["min_shared"]
+        self.centroid_threshold: float = p["centroid_threshold"]
+        self.k: int = p["k"]
+        self.min_quality: float = p["min_quality"]
+        self.attach_threshold: float = p["attach_threshold"]
+        self.attach_margin: float = p["attach_margin"]
+        self.poor_threshold: float | None = p["poor_threshold"]
+        self.join_threshold: float | None = p["join_threshold"]
+        self.join_margin: float = p["join_margin"]
+        self.min_cluster_size: int = p["min_cluster_size"]
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor's parameters and their values (scikit-learn's estimator protocol)."""
@@ -227,7 +250,7 @@ class FaceClusterer:
         whose next group centroid is ``attach_margin`` farther (groups the seeds formed, or a user's
         person; centroids fixed while attaching)."""
         n = len(x)
-        roots = np.unique([uf.find(i) for i in range(n) if seeds[i]])
+        roots = np.unique(np.array([uf.find(i) for i in range(n) if seeds[i]], dtype=np.int64))  # may be none
         roots = roots[(uf.sizes[roots] >= self.min_cluster_size) | (uf.label[roots] >= 0)]
         todo = np.nonzero(~seeds)[0]
         if len(roots) == 0 or len(todo) == 0:

@@ -3,7 +3,8 @@ and choose which face to ask about next (active learning).
 
 Scores: for a face and a person, the distance d to the person's nearest labelled face (among the
 face's nearest labelled faces, found with FAISS) becomes a match probability
-s(d) = 1 / (1 + exp((d - threshold) / 0.05)) (the verification similarity, 0.5 at the threshold).
+s(d) = 1 / (1 + exp((d - threshold) / scale)) (the identity space's verification similarity, 0.5 at
+the threshold).
 Confidence of "face is c1" = s(d1) * (1 - s(d2)): high only when the best person is close and the
 runner-up is not. Self-paced rounds: faces above ``accept`` join the labelled pool (as
 pseudo-labels) and the rest are re-scored, easiest first, until no face clears the bar.
@@ -27,6 +28,7 @@ def scores(
     k: int = 32,
     exact: bool = True,
     flat: bool = False,
+    scale: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(best label, confidence) of the faces ``open_`` given the currently labelled ones
     (``labels``: a person id per face, -1 unlabelled).
@@ -36,7 +38,9 @@ def scores(
     (more neighbours than that person has faces; a search that leaves the person out when it is too
     large). ``exact=False`` skips that search and takes the k-th distance for d2 (a lower bound, so
     the confidence is never overstated): for ranking questions. ``flat``: an exact index over the
-    labelled faces whatever their number (no IVF training), for a few queries. Memory stays linear."""
+    labelled faces whatever their number (no IVF training), for a few queries. ``scale``: the width of
+    the match logistic (the identity space's ``similarity_scale``; the default space's when None).
+    Memory stays linear."""
     known = np.nonzero(labels >= 0)[0]
     n = len(open_)
     if len(known) == 0 or n == 0:
@@ -66,7 +70,8 @@ def scores(
         for person in np.unique(best[rest]):
             sub = rest[best[rest] == person]
             d2[sub] = search(index, x[open_[sub]], 1, exclude=np.nonzero(known_labels == person)[0])[0][:, 0]
-    s1, s2 = (1.0 / (1.0 + np.exp(np.clip((d - threshold) / 0.05, -60, 60))) for d in (d1, d2))
+    scale = default_space().similarity_scale if scale is None else scale
+    s1, s2 = (1.0 / (1.0 + np.exp(np.clip((d - threshold) / scale, -60, 60))) for d in (d1, d2))
     return best, s1 * (1 - s2)
 
 
@@ -80,20 +85,21 @@ def identify(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Labels for every face (-1 unknown) and their confidence; given labels keep confidence 1.
     ``threshold``: the space's verification threshold by default."""
-    threshold = (space or default_space()).threshold if threshold is None else threshold
+    space = space or default_space()
+    threshold = space.threshold if threshold is None else threshold
     x = np.asarray(x, dtype=np.float32)
     work = np.asarray(labels).copy()
     conf = np.where(work >= 0, 1.0, 0.0)
     for _ in range(rounds):
         open_ = np.nonzero(work < 0)[0]
-        best, c = scores(x, work, open_, threshold)
+        best, c = scores(x, work, open_, threshold, scale=space.similarity_scale)
         new = c >= accept
         if not new.any():
             break
         work[open_[new]] = best[new]
         conf[open_[new]] = c[new]
     rest = np.nonzero(work < 0)[0]
-    best, c = scores(x, work, rest, threshold)
+    best, c = scores(x, work, rest, threshold, scale=space.similarity_scale)
     work[rest] = np.where(c >= 0.5, best, -1)
     conf[rest] = c
     return work, conf
@@ -108,9 +114,10 @@ def question_order(
 ) -> np.ndarray:
     """Unlabelled faces, most useful question first. ``confidence``: :func:`identify`'s, when the
     caller has it already."""
-    threshold = (space or default_space()).threshold if threshold is None else threshold
+    space = space or default_space()
+    threshold = space.threshold if threshold is None else threshold
     x = np.asarray(x, dtype=np.float64)
-    conf = identify(x, labels, threshold)[1] if confidence is None else confidence
+    conf = identify(x, labels, threshold, space=space)[1] if confidence is None else confidence
     open_ = np.nonzero(np.asarray(labels) < 0)[0]
     if len(open_) == 0:
         return open_

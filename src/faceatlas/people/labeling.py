@@ -24,6 +24,7 @@ import numpy as np
 from faceatlas.errors import StoreError
 from faceatlas.identity.space import default_space
 from faceatlas.index.knn import build_faiss, search
+from faceatlas.index.search import atlas_space
 from faceatlas.io.captions import read_manifest
 from faceatlas.people import corrections
 from faceatlas.people.identify import identify, scores
@@ -31,8 +32,6 @@ from faceatlas.people.naming import AUTO_CONFIDENCE, AUTO_PHOTOS
 from faceatlas.store import Atlas
 
 APPLY_THRESHOLD = AUTO_CONFIDENCE  # kept for callers of the old name
-# "Is this X?" rather than "Who is this?" when the person's centroid is this near a named person's
-CONFIRM_DISTANCE = 0.5
 # identification after an answer: a face joins a person automatically from this confidence
 ACCEPT = 0.5
 # the review scores at most this many faces that are in no person (those with most look-alikes)
@@ -113,7 +112,8 @@ def identify_people(atlas: Atlas, accept: float = 0.9) -> dict:
     faces, labels = _labels(atlas)
     if not len(faces) or (labels < 0).all():
         return {"labelled": int((labels >= 0).sum()), "assigned": 0}
-    predicted, conf = identify(np.stack([f.embedding for f in faces]), labels, accept=accept)
+    x = np.stack([f.embedding for f in faces])
+    predicted, conf = identify(x, labels, accept=accept, space=atlas_space(atlas))
     cannot = _cannot(atlas)
     assigned = 0
     with atlas.transaction():
@@ -143,7 +143,8 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
     if (work < 0).all():
         return 0
     cannot = _cannot(atlas)
-    threshold = default_space().threshold
+    space = atlas_space(atlas)
+    threshold = space.threshold
     pool = np.nonzero(loose)[0]  # only faces in no person can be identified: search among them
     if len(pool) == 0:
         return 0
@@ -159,7 +160,7 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
             near = near[work[near] < 0]
             if len(near) == 0:
                 break
-            best, conf = scores(x, work, near, threshold, flat=True)
+            best, conf = scores(x, work, near, threshold, flat=True, scale=space.similarity_scale)
             fresh = []
             for row, label, c in zip(near, best, conf):
                 face_id = int(ids[row])
@@ -196,12 +197,15 @@ class Question:
         return out
 
 
-def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_DISTANCE) -> list[Question]:
+def questions(atlas: Atlas, limit: int = 20, confirm_distance: float | None = None) -> list[Question]:
     """The questions worth asking, most useful first: caption proposals to confirm, then one per
     unnamed person (valued by its size: what the answer names) and one per face in no person
     (valued by its uncertainty and its unassigned look-alikes). Skipped ones and hidden people are
     left out. An unnamed person whose centroid is within ``confirm_distance`` of a named person's
-    (that no "not this person" rules out) is asked "Is this X?", others "Who is this?"."""
+    (that no "not this person" rules out; default: the identity space's ``review.confirm_distance``)
+    is asked "Is this X?", others "Who is this?"."""
+    space = atlas_space(atlas)
+    confirm_distance = space.people.review.confirm_distance if confirm_distance is None else confirm_distance
     names, states = atlas.people.names(), atlas.people.states()
     skipped_faces, skipped_people = atlas.people.skips()
     ids, person_of, _, quality, x = atlas.faces.matrix()
@@ -264,7 +268,7 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
             continue
         guess, dist = guesses.get(pid, (None, np.inf))
         if guess is not None and dist <= confirm_distance:
-            sim = round(default_space().similarity(dist), 4)
+            sim = round(space.similarity(dist), 4)
             out.append(
                 ask(
                     "confirm",
@@ -284,7 +288,7 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
     if len(loose) > LOOSE_CONSIDERED:  # the best-quality ones: poor faces are the hardest to answer
         loose = loose[np.argsort(-np.nan_to_num(quality[loose], nan=1.0), kind="stable")[:LOOSE_CONSIDERED]]
     if len(loose):
-        threshold = default_space().threshold
+        threshold = space.threshold
         dist, idx = search(build_faiss(x[loose]), x[loose], min(50, len(loose)))
         neighbours = ((dist <= threshold) & (idx >= 0)).sum(axis=1) - 1
         # a face's value is at most 1 + its look-alikes: only the most promising are scored, against
@@ -294,7 +298,8 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
         keys = [p for p in column]
         stack = np.concatenate([centroids[[column[p] for p in keys]], x[loose]]) if keys else x[loose]
         lab = np.concatenate([np.array(keys, dtype=np.int64), np.full(len(loose), -1)])
-        best, conf = scores(stack, lab, np.arange(len(keys), len(stack)), threshold, exact=False, flat=True)
+        open_ = np.arange(len(keys), len(stack))
+        best, conf = scores(stack, lab, open_, threshold, exact=False, flat=True, scale=space.similarity_scale)
         for row, b, c, n in zip(loose, best, conf, neighbours):
             face_id = int(ids[row])
             guess = int(b) if b >= 0 and c >= 0.05 and int(b) not in cannot[face_id] else None
@@ -457,10 +462,11 @@ def skip(atlas: Atlas, face_id: int) -> None:
                 atlas.people.add_skip(face_id=face_id)
 
 
-def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float = 0.6) -> list[dict]:
+def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float | None = None) -> list[dict]:
     """ "May be the same person": the shown people whose centroid is nearest ``person_id``'s (within
     ``max_distance``), nearest first, with their cover face and the verification similarity; people
     the user said this one's faces are not are left out."""
+    max_distance = atlas_space(atlas).people.review.similar_distance if max_distance is None else max_distance
     ids, person_of, _, quality, x = atlas.faces.matrix()
     states, names = atlas.people.states(), atlas.people.names()
     mine = person_of == person_id

@@ -16,15 +16,17 @@ matching (hard EM).
 2. E-step, per photo: a minimum-cost bipartite matching (Hungarian, scipy) of faces to the caption's
    names plus one "unknown" slot per face; cost = distance to the name's model (+ ``hint_weight``
    per place a face is away from where "(L)", "(R)", "From left:" put the name), ``unknown_cost``
-   for unknown, ``unknown_cost`` - 0.01 for a name without a model (only elimination can give it a
-   face). Positions also restrict which faces may seed a name's first model.
+   for unknown, a little less (``no_model_discount``) for a name without a model (only elimination
+   can give it a face). Positions also restrict which faces may seed a name's first model.
 3. M-step: each name's model becomes the mean of the faces matched to it; a photo sees the mean
    over the *other* photos only (leave one photo out), so a name that took a face in one photo —
    typically the absent person a caption mentions — cannot confirm itself. Repeat until stable.
 
 Confidence of a face's answer: logistic in the cost margin to its best alternative (another name of
 the caption, or unknown), times a logistic in its distance to the name's model around ``verify_at``
-(0.6, dlib's same-person threshold): a face far from everyone it could be is never sure. On the dev
+(the embedder's same-person threshold: 0.6 for dlib), both ``confidence_scale`` wide: a face far
+from everyone it could be is never sure. Every distance here is the identity space's
+(:class:`faceatlas.identity.params.NamingParams`; dlib's: ``identity/data/dlib-resnet-people.json``). On the dev
 half the cap costs 1.2 points of faces named right (0.970 → 0.958) for precision 0.986 → 0.991; it
 is kept because real photos hold far more bystanders than the composites. ``photos`` of an answer:
 the photos whose faces took the name and lie within ``link`` of its model — the evidence an
@@ -40,6 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from faceatlas.identity.params import FROM_SPACE, FromSpace, resolve
+from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.people.names import CaptionName
 
 # τ: a name seen in one photo only is applied when its confidence is at least this (chosen on the
@@ -120,18 +124,24 @@ def name_faces(
     photos: list[list[int]],
     names: Sequence[Sequence[str | CaptionName]],
     x: np.ndarray,
-    unknown_cost: float = 0.7,
-    link: float = 0.45,
+    unknown_cost: float | FromSpace = FROM_SPACE,
+    link: float | FromSpace = FROM_SPACE,
     iterations: int = 20,
     centres: Sequence[float] | np.ndarray | None = None,
-    hint_weight: float = 0.1,
-    verify_at: float | None = 0.6,
+    hint_weight: float | FromSpace = FROM_SPACE,
+    verify_at: float | None | FromSpace = FROM_SPACE,
+    space: IdentitySpace | None = None,
 ) -> list[FaceName]:
     """``photos[p]``: indices into ``x`` of photo p's faces; ``names[p]``: its caption's names (strings
     or :class:`CaptionName` with positions); ``centres``: each face's horizontal centre, which the
     positions need; ``verify_at``: the distance (the embedder's same-person threshold) beyond which a
-    face is unsure of its name however clear its margin. Returns one :class:`FaceName` per row of
-    ``x`` (faces in no photo: unknown)."""
+    face is unsure of its name however clear its margin (None: no such cap). Distances default to
+    those of ``space`` (the default embedder's when None; :class:`faceatlas.identity.params.NamingParams`).
+    Returns one :class:`FaceName` per row of ``x`` (faces in no photo: unknown)."""
+    defaults = (space or default_space()).people.naming
+    p = resolve(defaults, unknown_cost=unknown_cost, link=link, hint_weight=hint_weight, verify_at=verify_at)
+    unknown_cost, link, hint_weight, verify_at = p["unknown_cost"], p["link"], p["hint_weight"], p["verify_at"]
+    width, no_model = defaults.confidence_scale, defaults.no_model_discount
     x = np.asarray(x, dtype=np.float64)
     plain = [list(dict.fromkeys(_name(n) for n in ns)) for ns in names]
     hints: list[dict[str, object]] = []
@@ -165,7 +175,7 @@ def name_faces(
             for i, f in enumerate(faces):
                 for j, n in enumerate(cand):
                     proto = protos[n]
-                    cost[i, j] = float(np.linalg.norm(x[f] - proto)) if proto is not None else unknown_cost - 0.01
+                    cost[i, j] = float(np.linalg.norm(x[f] - proto)) if proto is not None else unknown_cost - no_model
                     pos = hints[p].get(n)
                     if pos is not None and rank is not None and len(faces) > 1:
                         cost[i, j] += hint_weight * abs(pos.expected_index(len(faces)) - rank[i])
@@ -177,10 +187,10 @@ def name_faces(
                 current[f] = chosen
                 others = np.delete(cost[i], j)
                 others = others[np.isfinite(others)]
-                margin = (others.min() - cost[i, j]) if len(others) else 1.0
-                sure = 1 / (1 + math.exp(-margin / 0.03))
+                margin = (others.min() - cost[i, j]) if len(others) else math.inf  # no alternative: sure
+                sure = 1 / (1 + math.exp(-margin / width))
                 if chosen is not None and protos[chosen] is not None and verify_at is not None:
-                    sure *= 1 / (1 + math.exp((cost[i, j] - verify_at) / 0.03))  # far from the model: unsure
+                    sure *= 1 / (1 + math.exp((cost[i, j] - verify_at) / width))  # far from the model: unsure
                 result[f] = FaceName(chosen, round(sure, 4))
         photo_of = {f: p for p, faces in enumerate(photos) for f in faces}
         model = _Model.from_assignment(current, photo_of, x, fallback=model)
