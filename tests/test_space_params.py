@@ -262,3 +262,17 @@ def test_an_atlas_of_the_scaled_space_decides_the_same(tmp_path, x2_model):
     assert answered[12] is not None and 0.5 < answered[12] < 1, "identified around the answer"
     assert answered[13] is not None, base["answered"]
     assert identified != answered, "identification changed some faces"
+
+
+def test_the_video_tracker_reads_its_appearance_distances_from_the_space():
+    from faceatlas.identity.params import TrackingParams
+    from faceatlas.video.tracker import Tracker, TrackerConfig
+
+    assert DLIB_SPACE.people.tracking == TrackingParams(appearance_strict=0.5, appearance_loose=0.6)
+    dlib = Tracker(25.0, space=DLIB_SPACE).config
+    assert (dlib.appearance_strict, dlib.appearance_loose) == (0.5, 0.6)
+    assert Tracker(25.0).config == dlib  # no space: the default one's
+    x2 = Tracker(25.0, space=X2_SPACE).config
+    assert (x2.appearance_strict, x2.appearance_loose) == (1.0, 1.2)
+    given = Tracker(25.0, TrackerConfig(appearance_strict=-1.0), space=X2_SPACE).config
+    assert (given.appearance_strict, given.appearance_loose) == (-1.0, 1.2)  # an explicit value wins

@@ -85,12 +85,21 @@ def _scale(params, factor: float):
 
 
 @dataclass(frozen=True)
+class TrackingParams:
+    """Appearance distances of the video tracker (:class:`faceatlas.video.tracker.TrackerConfig`)."""
+
+    appearance_strict: float = field(metadata={"unit": "distance"})  # same face by appearance alone (re-id)
+    appearance_loose: float = field(metadata={"unit": "distance"})  # overlapping boxes farther apart: not matched
+
+
+@dataclass(frozen=True)
 class PeopleParams:
     """Everything above, for one identity space."""
 
     clustering: ClusterParams
     naming: NamingParams
     review: ReviewParams
+    tracking: TrackingParams
     notes: str = ""
 
     @classmethod
@@ -99,6 +108,7 @@ class PeopleParams:
             ClusterParams(**data["clustering"]),
             NamingParams(**data["naming"]),
             ReviewParams(**data["review"]),
+            TrackingParams(**data["tracking"]),
             data.get("notes", ""),
         )
 
@@ -113,7 +123,11 @@ class PeopleParams:
     def scaled(self, factor: float) -> PeopleParams:
         """The same parameters for vectors ``factor`` times as far apart (distance fields only)."""
         return PeopleParams(
-            _scale(self.clustering, factor), _scale(self.naming, factor), _scale(self.review, factor), self.notes
+            _scale(self.clustering, factor),
+            _scale(self.naming, factor),
+            _scale(self.review, factor),
+            _scale(self.tracking, factor),
+            self.notes,
         )
 
 

@@ -14,12 +14,13 @@ waits to be re-identified. Landmarks and boxes are smoothed by a One Euro filter
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from faceatlas.identity.space import IdentitySpace
+from faceatlas.identity.params import FROM_SPACE, FromSpace, resolve
+from faceatlas.identity.space import IdentitySpace, default_space
 from faceatlas.pipeline.align import five_points
 from faceatlas.types import BBox, Face
 from faceatlas.video.aggregate import aggregate_embedding
@@ -31,12 +32,12 @@ _INVALID = 1e6
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Matching thresholds (embedding distances are in the identity space's units: dlib's 0.6 is
-    its verification threshold)."""
+    """Matching thresholds. The two appearance distances are in the identity space's units and come
+    from the space (its ``tracking`` parameters; dlib: 0.5 and its 0.6 threshold) unless given."""
 
     iou_min: float = 0.2  # a live track and a detection overlapping less are not matched by motion
-    appearance_strict: float = 0.5  # same face by appearance alone (re-identification)
-    appearance_loose: float = 0.6  # overlapping boxes further apart than this are not matched (dlib: its threshold)
+    appearance_strict: float | FromSpace = FROM_SPACE  # same face by appearance alone (re-identification)
+    appearance_loose: float | FromSpace = FROM_SPACE  # overlapping boxes further apart are not matched
     max_lost_s: float = 3.0  # a lost track can be re-identified for this long
     lost_penalty: float = 0.25  # prefer live tracks over lost ones at equal cost
     max_scale_change: float = 1.35  # a carried box growing/shrinking more than this per frame stops carrying
@@ -101,8 +102,11 @@ class Tracker:
 
     def __init__(self, fps: float, config: TrackerConfig | None = None, space: IdentitySpace | None = None) -> None:
         self.fps = fps or 25.0
-        self.config = config or TrackerConfig()
         self.space = space
+        given = config or TrackerConfig()
+        tracking = (space or default_space()).people.tracking
+        appearance = {"appearance_strict": given.appearance_strict, "appearance_loose": given.appearance_loose}
+        self.config = replace(given, **resolve(tracking, **appearance))
         self._live: list[_Live] = []
         self._done: list[_Live] = []
         self._next_id = 1
