@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -92,6 +93,64 @@ def test_judge_look_alike_identities():
     files = _files({"anna": list(a[:4]), "anna_k": list(a[4:]), "bob": list(_person(rng, 4))})
     looks = {i.identity: [x.identity for x in i.looks_like] for i in judge(files, T, signature=_no_picture).identities}
     assert looks == {"anna": ["anna_k"], "anna_k": ["anna"], "bob": []}
+
+
+def _at(*coords: tuple[int, float]) -> np.ndarray:
+    """A 128-d vector with the given (axis, value) coordinates, zero elsewhere."""
+    v = np.zeros(128)
+    for axis, value in coords:
+        v[axis] = value
+    return v
+
+
+def test_mislabelled_is_nearer_another_identity_or_far_from_everyone():
+    rng = np.random.default_rng(5)
+    a = rng.normal(scale=0.1 / np.sqrt(128), size=(8, 128))  # centre ~0
+    b = _at((0, 0.75)) + rng.normal(scale=0.1 / np.sqrt(128), size=(8, 128))  # centre 0.75 along axis 0
+    moved = _at((0, 0.55))  # 0.55 from a's centre (under the far limit), 0.2 from b's: b's photo
+    hard = _at((1, 0.55))  # as far from a, but farther still from b: a hard photo of a
+    stranger = _at((2, 1.0))  # far from everyone: someone not in the set
+    files = _files({"a": list(a) + [moved, hard, stranger], "b": list(b)})
+    assert T.nearer_other * 0.2 < 0.55 < T.mislabelled < 1.0
+    by = {f.file: f for f in judge(files, T, signature=_no_picture).files}
+    assert "mislabelled" in by["a/08.jpg"].flags  # moved: nearer b's centre
+    assert "mislabelled" not in by["a/09.jpg"].flags  # hard but nearer its own centre than any other
+    assert "mislabelled" in by["a/10.jpg"].flags  # beyond the far limit
+    assert by["a/09.jpg"].distance_to_identity == pytest.approx(by["a/08.jpg"].distance_to_identity, abs=0.05)
+    loose = replace(T, nearer_other=10.0)  # the inter-class part switched off: only the far part is left
+    assert "mislabelled" not in {f.file: f for f in judge(files, loose, signature=_no_picture).files}["a/08.jpg"].flags
+
+
+def test_a_doubtful_face_needs_a_second_opinion():
+    rng = np.random.default_rng(6)
+    a = _person(rng, 5)
+    files = _files({"a": list(a)})
+    sure, unsure = files[0], files[1]
+    sure.faces[0] = replace(sure.faces[0], score=0.95)
+    unsure.faces[0] = replace(unsure.faces[0], score=0.6)  # e.g. a "face" in a picture of a coffee cup
+    asked = []
+
+    def nobody_there(item, k):
+        asked.append(item.file)
+        return False
+
+    by = {f.file: f for f in judge(files, T, signature=_no_picture, face_check=nobody_there).files}
+    assert asked == [unsure.file]  # sure faces (and faces without a score) are not checked again
+    assert by[unsure.file].flags == ["no_face"] and by[unsure.file].distance_to_identity is None
+    assert by[sure.file].flags == []
+    by = {f.file: f for f in judge(files, T, signature=_no_picture, face_check=lambda item, k: True).files}
+    assert by[unsure.file].flags == []
+
+
+def test_second_detector_rejects_faces_found_in_faceless_pictures(astronaut):
+    from skimage import data
+
+    from faceatlas.research.verify import confirmed_on, face_crop
+
+    # boxes BlazeFace (the default detector) reports, with scores 0.97, 0.56 and 0.69
+    assert confirmed_on(face_crop(astronaut, BBox(173, 69, 280, 176)))
+    assert not confirmed_on(face_crop(data.coffee(), BBox(336, 253, 378, 295)))
+    assert not confirmed_on(face_crop(data.rocket(), BBox(158, 370, 195, 407)))
 
 
 # --- on real photos (../shared/data) ----------------------------------------------------------------

@@ -28,7 +28,15 @@ def curate(
         Path | None, typer.Option(help="Write curate.csv, clean.txt, report.html and the resumable atlas here.")
     ] = None,
     mislabelled: Annotated[
-        float | None, typer.Option(help="Distance to the identity's centre (default: measured).")
+        float | None, typer.Option(help="Distance to the identity's centre beyond which a photo is mislabelled.")
+    ] = None,
+    nearer_other: Annotated[
+        float | None,
+        typer.Option(help="Mislabelled when this many times farther from its centre than from another's."),
+    ] = None,
+    second_opinion_below: Annotated[
+        float | None,
+        typer.Option(help="Detector score below which dlib must see the face too (0: never ask; default 0.8)."),
     ] = None,
     duplicate: Annotated[
         float | None, typer.Option(help="Face distance of near duplicates (default: measured).")
@@ -60,6 +68,8 @@ def curate(
     thresholds = CurateThresholds.for_space(
         space_of(embedder),
         mislabelled=mislabelled,
+        nearer_other=nearer_other,
+        second_opinion_below=second_opinion_below,
         duplicate=duplicate,
         duplicate_picture=duplicate_picture,
         looks_like=looks_like,

@@ -19,6 +19,7 @@ from faceatlas.research.records import (
 )
 from faceatlas.research.signature import face_signature, similarity
 from faceatlas.research.thresholds import CurateThresholds
+from faceatlas.research.verify import second_opinion
 
 
 @dataclass
@@ -72,16 +73,41 @@ def _file_signature(item: DatasetFile, face: int) -> np.ndarray | None:
     return face_signature(item.path, item.faces[face].bbox)
 
 
+FaceCheck = Callable[[DatasetFile, int], bool]
+
+
+def _file_face_check(item: DatasetFile, face: int) -> bool:
+    return second_opinion(item.path, item.faces[face].bbox)
+
+
+def _confirmed(item: DatasetFile, faces: list[int], t: CurateThresholds, check: FaceCheck) -> list[int]:
+    """``faces`` less those the detector was unsure of (score below ``t.second_opinion_below``) and
+    a second detector does not see (the "faces" found in faceless pictures)."""
+    keep = []
+    for k in faces:
+        score = item.faces[k].score
+        if score is None or score >= t.second_opinion_below or check(item, k):
+            keep.append(k)
+    return keep
+
+
 def judge(
-    files: list[DatasetFile], thresholds: CurateThresholds, embedder: str = "", signature: Signature | None = None
+    files: list[DatasetFile],
+    thresholds: CurateThresholds,
+    embedder: str = "",
+    signature: Signature | None = None,
+    face_check: FaceCheck | None = None,
 ) -> CurateReport:
     """Flag ``files`` (see the issue's list of flags and :class:`CurateThresholds`). ``signature``
     gives a file's picture signature for near-duplicate checks (default: read from its path; called
-    only for the few pairs whose faces are within the duplicate distance)."""
+    only for the few pairs whose faces are within the duplicate distance); ``face_check`` says
+    whether a second detector sees a face the first was unsure of (default: dlib on a crop read
+    from its path; called only for faces scored below ``second_opinion_below``)."""
     t = thresholds
+    check = face_check or _file_face_check
     files = sorted(files, key=lambda f: f.file)
     verdicts = [FileVerdict(f.file, f.identity) for f in files]
-    candidates = [_significant(f.faces, t.second_face) for f in files]
+    candidates = [_confirmed(f, _significant(f.faces, t.second_face), t, check) for f in files]
     for v, cands in zip(verdicts, candidates, strict=True):
         if not cands:
             v.flags.append("no_face")
@@ -96,6 +122,7 @@ def judge(
     centres: dict[str, np.ndarray] = {}
     medoids: dict[str, str] = {}
     cores: dict[str, int] = {}
+    judged: dict[str, list[int]] = {}  # identity with a consensus → its files with a face
     for identity, members in by_identity.items():
         with_face = [i for i in members if verdicts[i].face is not None]
         if not identity or not with_face:
@@ -108,15 +135,8 @@ def judge(
         centres[identity] = cons.centre
         medoids[identity] = files[with_face[cons.medoid]].file
         cores[identity] = len(cons.core)
-        for i in with_face:
-            # of several faces, the one nearest the identity stands for the file
-            faces = files[i].faces
-            best = min(candidates[i], key=lambda k: float(np.linalg.norm(faces[k].embedding - cons.centre)))
-            verdicts[i].face = best
-            d = float(np.linalg.norm(np.asarray(faces[best].embedding, dtype=np.float64) - cons.centre))
-            verdicts[i].distance_to_identity = d
-            if d > t.mislabelled:
-                verdicts[i].flags.append("mislabelled")
+        judged[identity] = with_face
+    _mark_mislabelled(files, verdicts, candidates, {k: centres[k] for k in judged}, judged, t)
 
     for v, f in zip(verdicts, files, strict=True):
         if v.face is not None:
@@ -161,6 +181,37 @@ def judge(
             )
         )
     return CurateReport(verdicts, identities, t, embedder, medoids=medoids)
+
+
+def _mark_mislabelled(
+    files: list[DatasetFile],
+    verdicts: list[FileVerdict],
+    candidates: list[list[int]],
+    centres: dict[str, np.ndarray],
+    judged: dict[str, list[int]],
+    t: CurateThresholds,
+) -> None:
+    """The two-part rule of data-set cleaners: a photo is mislabelled when it lies ``t.nearer_other``
+    times farther from its identity's centre than from another identity's (it belongs there), or
+    farther than ``t.mislabelled`` from its own (someone not in the set). Of several faces, the one
+    nearest the identity's centre stands for the file."""
+    names = sorted(centres)
+    others = np.stack([centres[n] for n in names]) if names else np.zeros((0, 1))
+    for identity, members in judged.items():
+        centre = centres[identity]
+        me = names.index(identity)
+        for i in members:
+            faces = files[i].faces
+            best = min(candidates[i], key=lambda k: float(np.linalg.norm(faces[k].embedding - centre)))
+            vec = np.asarray(faces[best].embedding, dtype=np.float64)
+            d = float(np.linalg.norm(vec - centre))
+            verdicts[i].face = best
+            verdicts[i].distance_to_identity = d
+            to_others = np.linalg.norm(others - vec, axis=1)
+            to_others[me] = np.inf
+            nearest_other = float(to_others.min()) if len(names) > 1 else np.inf
+            if d > t.mislabelled or d > t.nearer_other * nearest_other:
+                verdicts[i].flags.append("mislabelled")
 
 
 def _look_alikes(centres: dict[str, np.ndarray], radius: float, k: int = 6) -> dict[str, list[LookAlike]]:

@@ -10,24 +10,28 @@ from faceatlas.identity.space import IdentitySpace, default_space
 
 # multiples of the space's verification threshold, chosen on celeba_dev's dev half with injected
 # errors as the most precise setting that keeps recall >= 0.90 (benchmarks/bench_curate.py --sweep)
-MISLABELLED_FACTOR = 1.0
+MISLABELLED_FACTOR = 1.3
 DUPLICATE_FACTOR = 0.5
 LOOKS_LIKE_FACTOR = 0.55
+# a photo this many times farther from its own identity's centre than from another's is mislabelled
+NEARER_OTHER = 1.3
 
 
 @dataclass(frozen=True)
 class CurateThresholds:
     """Everything that decides a flag (distances in the space's own units)."""
 
-    mislabelled: float  # distance to the identity's centre above which a photo is mislabelled
+    mislabelled: float  # distance to the identity's centre above which a photo is mislabelled (far from all)
     duplicate: float  # embedding distance at or below which two photos may be near duplicates...
     looks_like: float  # identity centres at most this far apart: probably one person
     core: float  # two photos this close agree (builds each identity's core)
+    nearer_other: float = NEARER_OTHER  # own-centre distance / nearest other centre's above which: mislabelled
     duplicate_picture: float = 0.9  # near duplicates also need face-and-surroundings signatures this alike
     small_face: float = 40.0  # px: the face box's shorter side below this is small
     low_quality: float = 0.5  # faceatlas quality score below this is low
     max_yaw: float = 60.0  # degrees
     max_pitch: float = 40.0  # degrees
+    second_opinion_below: float = 0.8  # detector score under which a second detector must see the face too
     second_face: float = 0.5  # another face at least this fraction of the largest's width: multiple faces
 
     @classmethod
