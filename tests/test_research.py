@@ -12,6 +12,7 @@ from PIL import Image
 
 from faceatlas.research import CurateThresholds, DatasetFile, FoundFace, judge
 from faceatlas.research.consensus import identity_consensus
+from faceatlas.research.signature import PictureSignature
 from faceatlas.types import BBox
 
 T = CurateThresholds.for_space()
@@ -79,12 +80,34 @@ def test_judge_near_duplicates_need_the_same_picture():
     files = _files({"a": list(a) + [near]})
     same = {"a/01.jpg", "a/04.jpg"}
 
-    def picture(item, face):
-        return np.ones(4) / 2 if item.file in same else np.array([1.0, -1.0, 0.0, 0.0]) / np.sqrt(2)
+    def picture(item, face):  # the aligned crops tell the copy; the box crops (placed apart) do not
+        aligned = np.ones(4) / 2 if item.file in same else np.array([1.0, -1.0, 0.0, 0.0]) / np.sqrt(2)
+        return PictureSignature(box=np.eye(8)[files.index(item)], aligned=aligned)
 
     by = {f.file: f for f in judge(files, T, signature=picture).files}
     assert by["a/04.jpg"].duplicate_of == "a/01.jpg"
     assert not any(f.duplicate_of for f in judge(files, T, signature=_no_picture).files)
+
+
+def test_picture_signatures_match_a_copy_not_another_photo_of_the_shoot(astronaut):
+    import cv2
+
+    from faceatlas.research.signature import same_picture, signature_of
+
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+    points = np.array([[203.2, 101.5], [247, 104], [225, 127], [200, 139], [246, 140]], dtype=np.float32)
+    box = BBox(173, 69, 280, 176)  # the default analyzer's face: box and five landmarks
+    original = signature_of(grey, box, points)
+    small = cv2.resize(grey, (384, 384), interpolation=cv2.INTER_AREA)  # a copy at 3/4 size...
+    copy = signature_of(small, BBox(135, 48, 215, 128), points * 0.75)  # ...its box placed a little apart
+    assert float(original.box @ copy.box) < T.duplicate_box < float(original.aligned @ copy.aligned)
+    assert same_picture(original, copy, T.duplicate_picture, T.duplicate_box)
+    moved = grey.copy()  # the next photo of the shoot: she moved 20 px against the background
+    moved[60:190, 160:290] = np.roll(grey, 20, axis=1)[60:190, 160:290]
+    other = signature_of(moved, BBox(193, 69, 300, 176), points + [20, 0])
+    assert not same_picture(original, other, T.duplicate_picture, T.duplicate_box)
+    assert same_picture(original, other, 0.8, 2.0)  # thresholds are honoured
+    assert not same_picture(original, None, -1.0, -1.0)
 
 
 def test_judge_look_alike_identities():

@@ -17,7 +17,7 @@ from faceatlas.research.records import (
     IdentityVerdict,
     LookAlike,
 )
-from faceatlas.research.signature import face_signature, similarity
+from faceatlas.research.signature import PictureSignature, face_signature, same_picture
 from faceatlas.research.thresholds import CurateThresholds
 from faceatlas.research.verify import second_opinion
 
@@ -66,11 +66,12 @@ def _geometry_flags(face: FoundFace, t: CurateThresholds) -> list[str]:
     return flags
 
 
-Signature = Callable[[DatasetFile, int], "np.ndarray | None"]
+Signature = Callable[[DatasetFile, int], "PictureSignature | None"]
 
 
-def _file_signature(item: DatasetFile, face: int) -> np.ndarray | None:
-    return face_signature(item.path, item.faces[face].bbox)
+def _file_signature(item: DatasetFile, face: int) -> PictureSignature | None:
+    found = item.faces[face]
+    return face_signature(item.path, found.bbox, found.landmarks5)
 
 
 FaceCheck = Callable[[DatasetFile, int], bool]
@@ -149,15 +150,15 @@ def judge(
         if v.face is not None:
             vectors[i] = f.faces[v.face].embedding
     sig = signature or _file_signature
-    memo: dict[int, np.ndarray | None] = {}
+    memo: dict[int, PictureSignature | None] = {}
 
-    def picture(i: int) -> np.ndarray | None:
+    def picture(i: int) -> PictureSignature | None:
         if i not in memo:
             memo[i] = sig(files[i], verdicts[i].face)
         return memo[i]
 
     def looks_same(i: int, j: int) -> bool:
-        return similarity(picture(i), picture(j)) >= t.duplicate_picture
+        return same_picture(picture(i), picture(j), t.duplicate_picture, t.duplicate_box)
 
     dups = duplicate_of(
         [f.file for f in files], [f.sha256 for f in files], vectors, has, t.duplicate, confirm=looks_same

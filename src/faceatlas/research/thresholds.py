@@ -26,7 +26,8 @@ class CurateThresholds:
     looks_like: float  # identity centres at most this far apart: probably one person
     core: float  # two photos this close agree (builds each identity's core)
     nearer_other: float = NEARER_OTHER  # own-centre distance / nearest other centre's above which: mislabelled
-    duplicate_picture: float = 0.9  # near duplicates also need face-and-surroundings signatures this alike
+    duplicate_picture: float = 0.93  # near duplicates also need aligned face-and-surroundings crops this alike...
+    duplicate_box: float = 0.99  # ...or crops of the detector's box (widened) this alike
     small_face: float = 40.0  # px: the face box's shorter side below this is small
     low_quality: float = 0.5  # faceatlas quality score below this is low
     max_yaw: float = 60.0  # degrees
