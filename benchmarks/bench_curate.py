@@ -61,10 +61,18 @@ def remembered(fn):
 # picture signatures and second detector opinions, read once per run
 SIGNATURE = remembered(judge_module._file_signature)
 FACE_CHECK = remembered(judge_module._file_face_check)
+THUMBNAIL = remembered(lambda item, _: judge_module._file_thumbnail(item))
 
 
 def run_judge(files, thresholds: CurateThresholds):
-    return judge(files, thresholds, default_space().key, signature=SIGNATURE, face_check=FACE_CHECK)
+    return judge(
+        files,
+        thresholds,
+        default_space().key,
+        signature=SIGNATURE,
+        face_check=FACE_CHECK,
+        thumbnail=lambda item: THUMBNAIL(item, None),
+    )
 
 
 def injected_report(half: str, seed: int, tmp: Path, thresholds: CurateThresholds):
@@ -135,7 +143,14 @@ def main() -> None:
         base = replace(base, duplicate=args.duplicate * space.threshold)
     if args.baseline:
         use_baseline()
-        base = replace(base, duplicate_picture=-1.0, duplicate_box=-1.0, nearer_other=np.inf, second_opinion_below=0.0)
+        base = replace(
+            base,
+            duplicate_picture=-1.0,
+            duplicate_box=-1.0,
+            duplicate_image=1.0,
+            nearer_other=np.inf,
+            second_opinion_below=0.0,
+        )
     with tempfile.TemporaryDirectory() as tmp:
         if args.time:
             print(json.dumps({"timing": timing(args.half, args.time, Path(tmp))}))
@@ -159,15 +174,21 @@ def main() -> None:
                     t = replace(base, mislabelled=factor * space.threshold)
                     s = score_flags(run_judge(files, t), injected.truth, ("mislabelled",))[0]
                     print(f"mislabelled x{factor:.2f}: P {s.precision:.3f} R {s.recall:.3f} ({s.flagged} flagged)")
-            pictures = [(-1.0, -1.0)] if args.baseline else [
-                (a, b) for a in (0.9, 0.92, 0.93, 0.94) for b in (0.95, 0.97, 0.99, 1.01)
+            pictures = [(-1.0, -1.0, 1.0)] if args.baseline else [
+                (a, b, c) for a in (0.93, 0.95, 0.97) for b in (0.99, 1.01) for c in (0.95, 0.96, 0.97, 1.0)
             ]  # fmt: skip
             for factor in np.arange(0.1, 0.81, 0.1):
-                for aligned, box in pictures:
-                    t = replace(base, duplicate=factor * space.threshold, duplicate_picture=aligned, duplicate_box=box)
+                for aligned, box, image in pictures:
+                    t = replace(
+                        base,
+                        duplicate=factor * space.threshold,
+                        duplicate_picture=aligned,
+                        duplicate_box=box,
+                        duplicate_image=image,
+                    )
                     s = score_flags(run_judge(files, t), injected.truth, ("duplicate",))[0]
                     print(
-                        f"duplicate x{factor:.2f} aligned {aligned} box {box}: P {s.precision:.3f} "
+                        f"duplicate x{factor:.2f} aligned {aligned} box {box} image {image}: P {s.precision:.3f} "
                         f"R {s.recall:.3f} ({s.flagged} flagged)"
                     )
         wrong = [f for f in report.files if set(f.flags) & set(FLAGS) - injected.truth.get(f.file, set())]

@@ -110,6 +110,30 @@ def test_picture_signatures_match_a_copy_not_another_photo_of_the_shoot(astronau
     assert not same_picture(original, None, -1.0, -1.0)
 
 
+def test_near_copy_found_by_its_whole_picture_when_its_face_was_boxed_differently(astronaut, tmp_path):
+    from faceatlas.research.signature import image_thumbnail
+
+    Image.fromarray(astronaut).save(tmp_path / "a.jpg", quality=95)
+    small = Image.fromarray(astronaut[8:500, 6:506]).resize((300, 295))  # cropped, resized, re-encoded
+    small.save(tmp_path / "b.jpg", quality=70)
+    Image.fromarray(np.ascontiguousarray(astronaut[:, ::-1])).save(tmp_path / "c.jpg", quality=95)  # mirrored
+    thumbs = {k: image_thumbnail(str(tmp_path / f"{k}.jpg")) for k in "abc"}
+    assert float(thumbs["a"] @ thumbs["b"]) > T.duplicate_image > float(thumbs["a"] @ thumbs["c"])
+    assert image_thumbnail(str(tmp_path / "missing.jpg")) is None
+
+    rng = np.random.default_rng(7)
+    a = _person(rng, 4)
+    files = _files({"a": list(a[:3]), "b": [a[3] + 0.5]})  # the copy's face embedded far from the original's
+    for f, k in zip(files, "accb", strict=True):
+        f.path = str(tmp_path / f"{k}.jpg")
+    files[1].path = str(tmp_path / "c.jpg")
+    by = {f.file: f for f in judge(files, T, signature=_no_picture).files}
+    assert by["b/00.jpg"].duplicate_of == "a/00.jpg" and "duplicate" in by["b/00.jpg"].flags
+    assert by["a/01.jpg"].duplicate_of is None and by["a/02.jpg"].duplicate_of == "a/01.jpg"  # same picture: c
+    off = replace(T, duplicate_image=1.0)
+    assert not any(f.duplicate_of for f in judge(files, off, signature=_no_picture).files)
+
+
 def test_judge_look_alike_identities():
     rng = np.random.default_rng(4)
     a = _person(rng, 8)

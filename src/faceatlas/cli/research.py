@@ -44,6 +44,9 @@ def curate(
     duplicate_picture: Annotated[
         float | None, typer.Option(help="Picture correlation near duplicates also need (default 0.9).")
     ] = None,
+    duplicate_image: Annotated[
+        float | None, typer.Option(help="Whole-picture thumbnail correlation of near duplicates (1: off).")
+    ] = None,
     looks_like: Annotated[
         float | None, typer.Option(help="Distance between identity centres (default: measured).")
     ] = None,
@@ -72,6 +75,7 @@ def curate(
         second_opinion_below=second_opinion_below,
         duplicate=duplicate,
         duplicate_picture=duplicate_picture,
+        duplicate_image=duplicate_image,
         looks_like=looks_like,
         small_face=small_face,
         low_quality=low_quality,

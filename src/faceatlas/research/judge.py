@@ -17,7 +17,13 @@ from faceatlas.research.records import (
     IdentityVerdict,
     LookAlike,
 )
-from faceatlas.research.signature import PictureSignature, face_signature, same_picture
+from faceatlas.research.signature import (
+    THUMB_SIDE,
+    PictureSignature,
+    face_signature,
+    image_thumbnail,
+    same_picture,
+)
 from faceatlas.research.thresholds import CurateThresholds
 from faceatlas.research.verify import second_opinion
 
@@ -75,6 +81,11 @@ def _file_signature(item: DatasetFile, face: int) -> PictureSignature | None:
 
 
 FaceCheck = Callable[[DatasetFile, int], bool]
+Thumbnail = Callable[[DatasetFile], "np.ndarray | None"]
+
+
+def _file_thumbnail(item: DatasetFile) -> np.ndarray | None:
+    return None if item.error else image_thumbnail(item.path)
 
 
 def _file_face_check(item: DatasetFile, face: int) -> bool:
@@ -98,12 +109,15 @@ def judge(
     embedder: str = "",
     signature: Signature | None = None,
     face_check: FaceCheck | None = None,
+    thumbnail: Thumbnail | None = None,
 ) -> CurateReport:
     """Flag ``files`` (see the issue's list of flags and :class:`CurateThresholds`). ``signature``
     gives a file's picture signature for near-duplicate checks (default: read from its path; called
     only for the few pairs whose faces are within the duplicate distance); ``face_check`` says
     whether a second detector sees a face the first was unsure of (default: dlib on a crop read
-    from its path; called only for faces scored below ``second_opinion_below``)."""
+    from its path; called only for faces scored below ``second_opinion_below``); ``thumbnail`` gives
+    a file's whole-picture thumbnail (default: read from its path; called for every file unless
+    ``duplicate_image`` is 1 or more)."""
     t = thresholds
     check = face_check or _file_face_check
     files = sorted(files, key=lambda f: f.file)
@@ -160,8 +174,22 @@ def judge(
     def looks_same(i: int, j: int) -> bool:
         return same_picture(picture(i), picture(j), t.duplicate_picture, t.duplicate_box)
 
+    thumbs = None
+    if t.duplicate_image < 1.0:
+        thumbs = np.zeros((len(files), THUMB_SIDE * THUMB_SIDE), dtype=np.float32)
+        for i, f in enumerate(files):
+            row = (thumbnail or _file_thumbnail)(f)
+            if row is not None:
+                thumbs[i] = row
     dups = duplicate_of(
-        [f.file for f in files], [f.sha256 for f in files], vectors, has, t.duplicate, confirm=looks_same
+        [f.file for f in files],
+        [f.sha256 for f in files],
+        vectors,
+        has,
+        t.duplicate,
+        confirm=looks_same,
+        thumbnails=thumbs,
+        thumbnail_min=t.duplicate_image,
     )
     for v in verdicts:
         if v.file in dups:

@@ -28,6 +28,7 @@ class CurateThresholds:
     nearer_other: float = NEARER_OTHER  # own-centre distance / nearest other centre's above which: mislabelled
     duplicate_picture: float = 0.93  # near duplicates also need aligned face-and-surroundings crops this alike...
     duplicate_box: float = 0.99  # ...or crops of the detector's box (widened) this alike
+    duplicate_image: float = 0.96  # whole pictures' 16 x 16 thumbnails this alike: near duplicates (1: off)
     small_face: float = 40.0  # px: the face box's shorter side below this is small
     low_quality: float = 0.5  # faceatlas quality score below this is low
     max_yaw: float = 60.0  # degrees
