@@ -11,7 +11,7 @@ from faceatlas.identity.space import IdentitySpace, default_space
 # multiples of the space's verification threshold, chosen on celeba_dev's dev half with injected
 # errors as the most precise setting that keeps recall >= 0.90 (benchmarks/bench_curate.py --sweep)
 MISLABELLED_FACTOR = 1.3
-DUPLICATE_FACTOR = 0.5
+DUPLICATE_FACTOR = 0.3
 LOOKS_LIKE_FACTOR = 0.55
 # a photo this many times farther from its own identity's centre than from another's is mislabelled
 NEARER_OTHER = 1.3
