@@ -198,6 +198,7 @@ def test_second_detector_rejects_faces_found_in_faceless_pictures(astronaut):
     assert confirmed_on(face_crop(astronaut, BBox(173, 69, 280, 176)))
     assert not confirmed_on(face_crop(data.coffee(), BBox(336, 253, 378, 295)))
     assert not confirmed_on(face_crop(data.rocket(), BBox(158, 370, 195, 407)))
+    assert confirmed_on(face_crop(data.coffee(), BBox(336, 253, 378, 295)), detectors=("no-such-model",))
 
 
 # --- on real photos (../shared/data) ----------------------------------------------------------------
@@ -251,6 +252,11 @@ def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
     assert report.analysed == len(report.files)
     again = curate(dirty_set, out)  # resumes from OUT/curate.sqlite3: nothing is analysed twice
     assert again.analysed == 0 and again.to_dict() == report.to_dict()
+    from faceatlas.research.sources import ATLAS_NAME, from_atlas
+
+    stored, _ = from_atlas(dirty_set, out / ATLAS_NAME)  # what the picture checks read back from the atlas
+    faces = [face for item in stored for face in item.faces]
+    assert faces and all(f.score is not None and np.shape(f.landmarks5) == (5, 2) for f in faces)
 
     from typer.testing import CliRunner
 
