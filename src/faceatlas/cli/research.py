@@ -42,8 +42,10 @@ def curate(
         float | None, typer.Option(help="Face distance of near duplicates (default: measured).")
     ] = None,
     duplicate_picture: Annotated[
-        float | None, typer.Option(help="Picture correlation near duplicates also need (default 0.9).")
+        float | None,
+        typer.Option(help="Aligned face-crop correlation near duplicates also need (default 0.93)..."),
     ] = None,
+    duplicate_box: Annotated[float | None, typer.Option(help="...or face-box crop correlation (default 0.99).")] = None,
     duplicate_image: Annotated[
         float | None, typer.Option(help="Whole-picture thumbnail correlation of near duplicates (1: off).")
     ] = None,
@@ -75,6 +77,7 @@ def curate(
         second_opinion_below=second_opinion_below,
         duplicate=duplicate,
         duplicate_picture=duplicate_picture,
+        duplicate_box=duplicate_box,
         duplicate_image=duplicate_image,
         looks_like=looks_like,
         small_face=small_face,
