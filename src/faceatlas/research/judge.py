@@ -224,23 +224,43 @@ def _mark_mislabelled(
     times farther from its identity's centre than from another identity's (it belongs there), or
     farther than ``t.mislabelled`` from its own (someone not in the set). Of several faces, the one
     nearest the identity's centre stands for the file."""
+    order: list[tuple[int, int]] = []  # (file, index of its identity among the centres)
     names = sorted(centres)
-    others = np.stack([centres[n] for n in names]) if names else np.zeros((0, 1))
-    for identity, members in judged.items():
+    for me, identity in enumerate(names):
         centre = centres[identity]
-        me = names.index(identity)
-        for i in members:
+        for i in judged[identity]:
             faces = files[i].faces
             best = min(candidates[i], key=lambda k: float(np.linalg.norm(faces[k].embedding - centre)))
-            vec = np.asarray(faces[best].embedding, dtype=np.float64)
-            d = float(np.linalg.norm(vec - centre))
             verdicts[i].face = best
-            verdicts[i].distance_to_identity = d
-            to_others = np.linalg.norm(others - vec, axis=1)
-            to_others[me] = np.inf
-            nearest_other = float(to_others.min()) if len(names) > 1 else np.inf
-            if d > t.mislabelled or d > t.nearer_other * nearest_other:
-                verdicts[i].flags.append("mislabelled")
+            verdicts[i].distance_to_identity = float(
+                np.linalg.norm(np.asarray(faces[best].embedding, dtype=np.float64) - centre)
+            )
+            order.append((i, me))
+    if not order:
+        return
+    nearest_other = _nearest_other_centre(
+        np.stack([files[i].faces[verdicts[i].face].embedding for i, _ in order]),
+        np.stack([centres[n] for n in names]),
+        np.array([me for _, me in order]),
+    )
+    for (i, _), other in zip(order, nearest_other, strict=True):
+        d = verdicts[i].distance_to_identity
+        if d > t.mislabelled or d > t.nearer_other * other:
+            verdicts[i].flags.append("mislabelled")
+
+
+def _nearest_other_centre(vectors: np.ndarray, centres: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Per vector, the distance to the nearest of ``centres`` other than its ``own`` (inf when there
+    is no other; FAISS kNN, so it scales to many identities)."""
+    out = np.full(len(vectors), np.inf)
+    if len(centres) < 2:
+        return out
+    index = faiss.IndexFlatL2(centres.shape[1])
+    index.add(np.ascontiguousarray(centres, dtype=np.float32))
+    dist2, nbrs = index.search(np.ascontiguousarray(vectors, dtype=np.float32), 2)
+    first_is_own = nbrs[:, 0] == own
+    other = np.where(first_is_own, dist2[:, 1], dist2[:, 0])
+    return np.sqrt(np.maximum(other, 0.0))
 
 
 def _look_alikes(centres: dict[str, np.ndarray], radius: float, k: int = 6) -> dict[str, list[LookAlike]]:
