@@ -191,6 +191,11 @@ def main() -> None:
                         f"duplicate x{factor:.2f} aligned {aligned} box {box} image {image}: P {s.precision:.3f} "
                         f"R {s.recall:.3f} ({s.flagged} flagged)"
                     )
+        if args.sweep and not args.baseline:
+            for factor in (0.8, 1.0, 1.2, 1.5, np.inf):
+                t = replace(base, duplicate_image_faces=factor * space.threshold)
+                s = score_flags(run_judge(files, t), injected.truth, ("duplicate",))[0]
+                print(f"whole-picture duplicates, faces within x{factor}: P {s.precision:.3f} R {s.recall:.3f}")
         wrong = [f for f in report.files if set(f.flags) & set(FLAGS) - injected.truth.get(f.file, set())]
         for f in wrong[:40]:
             print("false flag:", f.file, f.flags, f.distance_to_identity, f.duplicate_of)

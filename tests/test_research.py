@@ -123,13 +123,16 @@ def test_near_copy_found_by_its_whole_picture_when_its_face_was_boxed_differentl
 
     rng = np.random.default_rng(7)
     a = _person(rng, 4)
-    files = _files({"a": list(a[:3]), "b": [a[3] + 0.5]})  # the copy's face embedded far from the original's
-    for f, k in zip(files, "accb", strict=True):
+    boxed_apart = a[0] + _at((0, 0.65))  # the copy's face embedded 0.65 from the original's (over T.duplicate)
+    stranger = _person(rng, 1)[0]  # someone else in a picture as alike as a copy (aligned face crops)
+    files = _files({"a": list(a[:3]), "b": [boxed_apart], "c": [stranger]})
+    for f, k in zip(files, "accba", strict=True):
         f.path = str(tmp_path / f"{k}.jpg")
-    files[1].path = str(tmp_path / "c.jpg")
+    assert T.duplicate < 0.65 < T.duplicate_image_faces < float(np.linalg.norm(stranger - a[0]))
     by = {f.file: f for f in judge(files, T, signature=_no_picture).files}
     assert by["b/00.jpg"].duplicate_of == "a/00.jpg" and "duplicate" in by["b/00.jpg"].flags
     assert by["a/01.jpg"].duplicate_of is None and by["a/02.jpg"].duplicate_of == "a/01.jpg"  # same picture: c
+    assert by["c/00.jpg"].duplicate_of is None  # faces too far apart for one photo
     off = replace(T, duplicate_image=1.0)
     assert not any(f.duplicate_of for f in judge(files, off, signature=_no_picture).files)
 

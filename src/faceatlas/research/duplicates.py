@@ -22,12 +22,14 @@ def duplicate_of(
     confirm: Callable[[int, int], bool] | None = None,
     thumbnails: np.ndarray | None = None,
     thumbnail_min: float = 1.0,
+    thumbnail_radius: float = np.inf,
 ) -> dict[str, str]:
     """file → the kept file of its duplicate group, for every file that is not kept. Same bytes are
     duplicates; ``vectors[i]`` is used only where ``has_vector[i]``: two such files within
     ``radius`` are near duplicates when ``confirm(i, j)`` agrees (the pictures look the same).
     ``thumbnails`` (one unit row per file, zeros where missing): two files whose rows' dot product
-    exceeds ``thumbnail_min`` are near duplicates too, whatever their faces."""
+    exceeds ``thumbnail_min`` are near duplicates too, unless both have a vector and those lie
+    farther apart than ``thumbnail_radius`` (two people photographed alike)."""
     n = len(files)
     rows: list[int] = []
     cols: list[int] = []
@@ -58,7 +60,8 @@ def duplicate_of(
         lims, _, found = index.range_search(x, float(thumbnail_min))  # inner products above the limit
         for q in range(n):
             for j in found[lims[q] : lims[q + 1]]:
-                if j > q:
+                both = has_vector[q] and has_vector[j]
+                if j > q and (not both or np.linalg.norm(vectors[q] - vectors[j]) <= thumbnail_radius):
                     rows.append(q)
                     cols.append(int(j))
     if not rows:

@@ -190,6 +190,7 @@ def judge(
         confirm=looks_same,
         thumbnails=thumbs,
         thumbnail_min=t.duplicate_image,
+        thumbnail_radius=t.duplicate_image_faces,
     )
     for v in verdicts:
         if v.file in dups:
