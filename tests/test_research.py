@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from PIL import Image
 
 from faceatlas.research import CurateThresholds, DatasetFile, FoundFace, judge
 from faceatlas.research.consensus import identity_consensus
+from faceatlas.research.signature import PictureSignature
 from faceatlas.types import BBox
 
 T = CurateThresholds.for_space()
@@ -78,12 +80,61 @@ def test_judge_near_duplicates_need_the_same_picture():
     files = _files({"a": list(a) + [near]})
     same = {"a/01.jpg", "a/04.jpg"}
 
-    def picture(item, face):
-        return np.ones(4) / 2 if item.file in same else np.array([1.0, -1.0, 0.0, 0.0]) / np.sqrt(2)
+    def picture(item, face):  # the aligned crops tell the copy; the box crops (placed apart) do not
+        aligned = np.ones(4) / 2 if item.file in same else np.array([1.0, -1.0, 0.0, 0.0]) / np.sqrt(2)
+        return PictureSignature(box=np.eye(8)[files.index(item)], aligned=aligned)
 
     by = {f.file: f for f in judge(files, T, signature=picture).files}
     assert by["a/04.jpg"].duplicate_of == "a/01.jpg"
     assert not any(f.duplicate_of for f in judge(files, T, signature=_no_picture).files)
+
+
+def test_picture_signatures_match_a_copy_not_another_photo_of_the_shoot(astronaut):
+    import cv2
+
+    from faceatlas.research.signature import same_picture, signature_of
+
+    grey = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+    points = np.array([[203.2, 101.5], [247, 104], [225, 127], [200, 139], [246, 140]], dtype=np.float32)
+    box = BBox(173, 69, 280, 176)  # the default analyzer's face: box and five landmarks
+    original = signature_of(grey, box, points)
+    small = cv2.resize(grey, (384, 384), interpolation=cv2.INTER_AREA)  # a copy at 3/4 size...
+    copy = signature_of(small, BBox(135, 48, 215, 128), points * 0.75)  # ...its box placed a little apart
+    assert float(original.box @ copy.box) < T.duplicate_box < float(original.aligned @ copy.aligned)
+    assert same_picture(original, copy, T.duplicate_picture, T.duplicate_box)
+    moved = grey.copy()  # the next photo of the shoot: she moved 20 px against the background
+    moved[60:190, 160:290] = np.roll(grey, 20, axis=1)[60:190, 160:290]
+    other = signature_of(moved, BBox(193, 69, 300, 176), points + [20, 0])
+    assert not same_picture(original, other, T.duplicate_picture, T.duplicate_box)
+    assert same_picture(original, other, 0.8, 2.0)  # thresholds are honoured
+    assert not same_picture(original, None, -1.0, -1.0)
+
+
+def test_near_copy_found_by_its_whole_picture_when_its_face_was_boxed_differently(astronaut, tmp_path):
+    from faceatlas.research.signature import image_thumbnail
+
+    Image.fromarray(astronaut).save(tmp_path / "a.jpg", quality=95)
+    small = Image.fromarray(astronaut[8:500, 6:506]).resize((300, 295))  # cropped, resized, re-encoded
+    small.save(tmp_path / "b.jpg", quality=70)
+    Image.fromarray(np.ascontiguousarray(astronaut[:, ::-1])).save(tmp_path / "c.jpg", quality=95)  # mirrored
+    thumbs = {k: image_thumbnail(str(tmp_path / f"{k}.jpg")) for k in "abc"}
+    assert float(thumbs["a"] @ thumbs["b"]) > T.duplicate_image > float(thumbs["a"] @ thumbs["c"])
+    assert image_thumbnail(str(tmp_path / "missing.jpg")) is None
+
+    rng = np.random.default_rng(7)
+    a = _person(rng, 4)
+    boxed_apart = a[0] + _at((0, 0.65))  # the copy's face embedded 0.65 from the original's (over T.duplicate)
+    stranger = _person(rng, 1)[0]  # someone else in a picture as alike as a copy (aligned face crops)
+    files = _files({"a": list(a[:3]), "b": [boxed_apart], "c": [stranger]})
+    for f, k in zip(files, "accba", strict=True):
+        f.path = str(tmp_path / f"{k}.jpg")
+    assert T.duplicate < 0.65 < T.duplicate_image_faces < float(np.linalg.norm(stranger - a[0]))
+    by = {f.file: f for f in judge(files, T, signature=_no_picture).files}
+    assert by["b/00.jpg"].duplicate_of == "a/00.jpg" and "duplicate" in by["b/00.jpg"].flags
+    assert by["a/01.jpg"].duplicate_of is None and by["a/02.jpg"].duplicate_of == "a/01.jpg"  # same picture: c
+    assert by["c/00.jpg"].duplicate_of is None  # faces too far apart for one photo
+    off = replace(T, duplicate_image=1.0)
+    assert not any(f.duplicate_of for f in judge(files, off, signature=_no_picture).files)
 
 
 def test_judge_look_alike_identities():
@@ -92,6 +143,65 @@ def test_judge_look_alike_identities():
     files = _files({"anna": list(a[:4]), "anna_k": list(a[4:]), "bob": list(_person(rng, 4))})
     looks = {i.identity: [x.identity for x in i.looks_like] for i in judge(files, T, signature=_no_picture).identities}
     assert looks == {"anna": ["anna_k"], "anna_k": ["anna"], "bob": []}
+
+
+def _at(*coords: tuple[int, float]) -> np.ndarray:
+    """A 128-d vector with the given (axis, value) coordinates, zero elsewhere."""
+    v = np.zeros(128)
+    for axis, value in coords:
+        v[axis] = value
+    return v
+
+
+def test_mislabelled_is_nearer_another_identity_or_far_from_everyone():
+    rng = np.random.default_rng(5)
+    a = rng.normal(scale=0.1 / np.sqrt(128), size=(8, 128))  # centre ~0
+    b = _at((0, 0.75)) + rng.normal(scale=0.1 / np.sqrt(128), size=(8, 128))  # centre 0.75 along axis 0
+    moved = _at((0, 0.55))  # 0.55 from a's centre (under the far limit), 0.2 from b's: b's photo
+    hard = _at((1, 0.55))  # as far from a, but farther still from b: a hard photo of a
+    stranger = _at((2, 1.0))  # far from everyone: someone not in the set
+    files = _files({"a": list(a) + [moved, hard, stranger], "b": list(b)})
+    assert T.nearer_other * 0.2 < 0.55 < T.mislabelled < 1.0
+    by = {f.file: f for f in judge(files, T, signature=_no_picture).files}
+    assert "mislabelled" in by["a/08.jpg"].flags  # moved: nearer b's centre
+    assert "mislabelled" not in by["a/09.jpg"].flags  # hard but nearer its own centre than any other
+    assert "mislabelled" in by["a/10.jpg"].flags  # beyond the far limit
+    assert by["a/09.jpg"].distance_to_identity == pytest.approx(by["a/08.jpg"].distance_to_identity, abs=0.05)
+    loose = replace(T, nearer_other=10.0)  # the inter-class part switched off: only the far part is left
+    assert "mislabelled" not in {f.file: f for f in judge(files, loose, signature=_no_picture).files}["a/08.jpg"].flags
+
+
+def test_a_doubtful_face_needs_a_second_opinion():
+    rng = np.random.default_rng(6)
+    a = _person(rng, 5)
+    files = _files({"a": list(a)})
+    sure, unsure = files[0], files[1]
+    sure.faces[0] = replace(sure.faces[0], score=0.95)
+    unsure.faces[0] = replace(unsure.faces[0], score=0.6)  # e.g. a "face" in a picture of a coffee cup
+    asked = []
+
+    def nobody_there(item, k):
+        asked.append(item.file)
+        return False
+
+    by = {f.file: f for f in judge(files, T, signature=_no_picture, face_check=nobody_there).files}
+    assert asked == [unsure.file]  # sure faces (and faces without a score) are not checked again
+    assert by[unsure.file].flags == ["no_face"] and by[unsure.file].distance_to_identity is None
+    assert by[sure.file].flags == []
+    by = {f.file: f for f in judge(files, T, signature=_no_picture, face_check=lambda item, k: True).files}
+    assert by[unsure.file].flags == []
+
+
+def test_second_detector_rejects_faces_found_in_faceless_pictures(astronaut):
+    from skimage import data
+
+    from faceatlas.research.verify import confirmed_on, face_crop
+
+    # boxes BlazeFace (the default detector) reports, with scores 0.97, 0.56 and 0.69
+    assert confirmed_on(face_crop(astronaut, BBox(173, 69, 280, 176)))
+    assert not confirmed_on(face_crop(data.coffee(), BBox(336, 253, 378, 295)))
+    assert not confirmed_on(face_crop(data.rocket(), BBox(158, 370, 195, 407)))
+    assert confirmed_on(face_crop(data.coffee(), BBox(336, 253, 378, 295)), detectors=("no-such-model",))
 
 
 # --- on real photos (../shared/data) ----------------------------------------------------------------
@@ -145,6 +255,11 @@ def test_curate_finds_injected_errors_on_real_photos(dirty_set, tmp_path):
     assert report.analysed == len(report.files)
     again = curate(dirty_set, out)  # resumes from OUT/curate.sqlite3: nothing is analysed twice
     assert again.analysed == 0 and again.to_dict() == report.to_dict()
+    from faceatlas.research.sources import ATLAS_NAME, from_atlas
+
+    stored, _ = from_atlas(dirty_set, out / ATLAS_NAME)  # what the picture checks read back from the atlas
+    faces = [face for item in stored for face in item.faces]
+    assert faces and all(f.score is not None and np.shape(f.landmarks5) == (5, 2) for f in faces)
 
     from typer.testing import CliRunner
 

@@ -28,13 +28,26 @@ def curate(
         Path | None, typer.Option(help="Write curate.csv, clean.txt, report.html and the resumable atlas here.")
     ] = None,
     mislabelled: Annotated[
-        float | None, typer.Option(help="Distance to the identity's centre (default: measured).")
+        float | None, typer.Option(help="Distance to the identity's centre beyond which a photo is mislabelled.")
+    ] = None,
+    nearer_other: Annotated[
+        float | None,
+        typer.Option(help="Mislabelled when this many times farther from its centre than from another's."),
+    ] = None,
+    second_opinion_below: Annotated[
+        float | None,
+        typer.Option(help="Detector score below which dlib must see the face too (0: never ask; default 0.8)."),
     ] = None,
     duplicate: Annotated[
         float | None, typer.Option(help="Face distance of near duplicates (default: measured).")
     ] = None,
     duplicate_picture: Annotated[
-        float | None, typer.Option(help="Picture correlation near duplicates also need (default 0.9).")
+        float | None,
+        typer.Option(help="Aligned face-crop correlation near duplicates also need (default 0.93)..."),
+    ] = None,
+    duplicate_box: Annotated[float | None, typer.Option(help="...or face-box crop correlation (default 0.99).")] = None,
+    duplicate_image: Annotated[
+        float | None, typer.Option(help="Whole-picture thumbnail correlation of near duplicates (1: off).")
     ] = None,
     looks_like: Annotated[
         float | None, typer.Option(help="Distance between identity centres (default: measured).")
@@ -60,8 +73,12 @@ def curate(
     thresholds = CurateThresholds.for_space(
         space_of(embedder),
         mislabelled=mislabelled,
+        nearer_other=nearer_other,
+        second_opinion_below=second_opinion_below,
         duplicate=duplicate,
         duplicate_picture=duplicate_picture,
+        duplicate_box=duplicate_box,
+        duplicate_image=duplicate_image,
         looks_like=looks_like,
         small_face=small_face,
         low_quality=low_quality,

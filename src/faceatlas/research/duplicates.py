@@ -1,6 +1,7 @@
-"""Exact duplicates (same bytes) and near duplicates (faces embedded almost at the same point:
-re-encoded, resized, lightly cropped or recoloured copies of one photo), within and across
-identities. Of each group the first path in sorted order is kept; the others point to it."""
+"""Exact duplicates (same bytes) and near duplicates (faces embedded almost at the same point and
+showing the same picture, or whole pictures alike: re-encoded, resized, lightly cropped or
+recoloured copies of one photo), within and across identities. Of each group the first path in
+sorted order is kept; the others point to it."""
 
 from __future__ import annotations
 
@@ -19,10 +20,16 @@ def duplicate_of(
     has_vector: np.ndarray,
     radius: float,
     confirm: Callable[[int, int], bool] | None = None,
+    thumbnails: np.ndarray | None = None,
+    thumbnail_min: float = 1.0,
+    thumbnail_radius: float = np.inf,
 ) -> dict[str, str]:
     """file → the kept file of its duplicate group, for every file that is not kept. Same bytes are
     duplicates; ``vectors[i]`` is used only where ``has_vector[i]``: two such files within
-    ``radius`` are near duplicates when ``confirm(i, j)`` agrees (the pictures look the same)."""
+    ``radius`` are near duplicates when ``confirm(i, j)`` agrees (the pictures look the same).
+    ``thumbnails`` (one unit row per file, zeros where missing): two files whose rows' dot product
+    exceeds ``thumbnail_min`` are near duplicates too, unless both have a vector and those lie
+    farther apart than ``thumbnail_radius`` (two people photographed alike)."""
     n = len(files)
     rows: list[int] = []
     cols: list[int] = []
@@ -46,6 +53,17 @@ def duplicate_of(
                 if j > q and (confirm is None or confirm(int(idx[q]), int(idx[j]))):
                     rows.append(int(idx[q]))
                     cols.append(int(idx[j]))
+    if thumbnails is not None and thumbnail_min < 1.0 and n > 1:
+        x = np.ascontiguousarray(thumbnails, dtype=np.float32)
+        index = faiss.IndexFlatIP(x.shape[1])
+        index.add(x)
+        lims, _, found = index.range_search(x, float(thumbnail_min))  # inner products above the limit
+        for q in range(n):
+            for j in found[lims[q] : lims[q + 1]]:
+                both = has_vector[q] and has_vector[j]
+                if j > q and (not both or np.linalg.norm(vectors[q] - vectors[j]) <= thumbnail_radius):
+                    rows.append(q)
+                    cols.append(int(j))
     if not rows:
         return {}
     graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))

@@ -22,6 +22,8 @@ class FoundFace:
     embedding: np.ndarray
     quality: float | None = None
     pose: Pose | None = None
+    score: float | None = None  # the detector's confidence
+    landmarks5: np.ndarray | None = None  # (5, 2) px: eye centres, nose tip, mouth corners
 
 
 @dataclass

@@ -66,8 +66,10 @@ def from_atlas(
                 continue
             item.sha256 = row.sha256
             poses = atlas.faces.poses(row.id)
+            points = atlas.faces.landmarks(row.id)
             item.faces = [
-                FoundFace(f.bbox, f.embedding, f.quality, poses.get(f.id)) for f in atlas.faces.of_image(row.id)
+                FoundFace(f.bbox, f.embedding, f.quality, poses.get(f.id), f.score, points.get(f.id))
+                for f in atlas.faces.of_image(row.id)
             ]
             out.append(item)
     return out, summary.analyzed
@@ -84,7 +86,11 @@ def from_cache(entries: list[DatasetEntry], cache, progress: Callable[[], None] 
         if faces is None:
             item.error = "cannot read this image"
         else:
-            item.faces = [FoundFace(f.bbox, f.embedding, f.quality, f.pose) for f in faces if f.embedding is not None]
+            item.faces = [
+                FoundFace(f.bbox, f.embedding, f.quality, f.pose, f.score, f.landmarks5)
+                for f in faces
+                if f.embedding is not None
+            ]
         out.append(item)
         if progress:
             progress()

@@ -157,6 +157,16 @@ class FaceTable:
         ).fetchall()
         return {r[0]: Pose(r[1], r[2], r[3]) for r in rows}
 
+    def landmarks(self, image_id: int) -> dict[int, np.ndarray]:
+        """face id → its five landmarks ((5, 2) px), for the faces of one image."""
+        rows = self.conn.execute("SELECT id, landmarks FROM faces WHERE image_id = ?", (image_id,)).fetchall()
+        out = {}
+        for face_id, text in rows:
+            points = np.asarray(json.loads(text), dtype=np.float32) if text else np.zeros(0)
+            if points.shape == (5, 2):
+                out[face_id] = points
+        return out
+
     def live_ids(self, embedder: str | None = None) -> np.ndarray:
         """Ids of live faces (with ``embedder``: of that space only), in id order."""
         rows = self.conn.execute(
