@@ -150,21 +150,17 @@ def people_page(
     where: Callable[[int], bool] | None = None,
 ) -> tuple[list[dict], int]:
     """One page of the people list and the total (``sort``: size, -size, name, recent; ``where``:
-    keep only the person ids it accepts, e.g. an attribute filter)."""
-    everyone = atlas.people.all(include_hidden=hidden)
-    rows = [
-        p
-        for p in everyone
-        if (p.state == "hidden") == hidden and not (unnamed and p.name) and (where is None or where(p.id))
-    ]
-    if sort == "size":
-        rows.sort(key=lambda p: (p.face_count, p.id))
-    elif sort == "name":
-        rows.sort(key=lambda p: (p.name is None, (p.name or "").casefold(), p.id))
-    elif sort == "recent":
-        rows.sort(key=lambda p: -p.id)
-    total = len(rows)
-    rows = rows[offset : offset + limit] if limit else rows[offset:]
+    keep only the person ids it accepts, e.g. an attribute filter). Without ``where`` the store pages
+    (one indexed query on the stored face counts); with it every person of the view is read once and
+    filtered here (10,000 people: milliseconds)."""
+    state = "hidden" if hidden else "shown"
+    if where is None:
+        rows, total = atlas.people.page(state, unnamed, sort, limit, offset)
+    else:
+        everyone, _ = atlas.people.page(state, unnamed, sort)
+        kept = [p for p in everyone if where(p.id)]
+        total = len(kept)
+        rows = kept[offset : offset + limit] if limit else kept[offset:]
     return [
         {"id": p.id, "name": p.name, "face_count": p.face_count, "cover_face": p.cover_face_id} for p in rows
     ], total

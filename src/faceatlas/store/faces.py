@@ -222,6 +222,7 @@ class FaceTable:
             for pid, quality, text in rows:
                 out.setdefault(int(pid), []).append((quality, json.loads(text)))
         return out
+
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Live faces as arrays, in id order, without building a record per face (the review's and
         identification's view at 100k+ faces): ids, person id (-1: none), confirmed by the user

@@ -1,0 +1,138 @@
+"""person_stats (issue 15: pages at 1M faces): the per-person live face count and cover face the
+store keeps with triggers must equal a real COUNT(*) / best-quality face after every kind of change
+— scan (faces replaced, photos missing and back, deleted), clustering, every correction and its undo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faceatlas.people import corrections, labeling
+from faceatlas.people.assign import assign_new_faces, full_recluster
+from faceatlas.store import Atlas
+from faceatlas.store.db import connect
+from people_fixtures import add_face, make_people_atlas
+
+TRUTH = """SELECT p.id,
+    (SELECT COUNT(*) FROM assignments a JOIN faces f ON f.id = a.face_id
+       JOIN images i ON i.id = f.image_id AND i.status = 'done' WHERE a.person_id = p.id),
+    (SELECT f.id FROM assignments a JOIN faces f ON f.id = a.face_id
+       JOIN images i ON i.id = f.image_id AND i.status = 'done' WHERE a.person_id = p.id
+       ORDER BY f.quality DESC, f.id LIMIT 1)
+    FROM people p ORDER BY p.id"""
+
+
+def check(atlas: Atlas) -> None:
+    """Stored figures == the ones counted from the assignments, for every person."""
+    truth = [tuple(r) for r in atlas.conn.execute(TRUTH)]
+    stored = [
+        tuple(r)
+        for r in atlas.conn.execute(
+            "SELECT p.id, s.faces, s.cover_face FROM people p JOIN person_stats s ON s.person_id = p.id ORDER BY p.id"
+        )
+    ]
+    assert stored == truth
+    for pid, n, cover in truth:
+        record = atlas.people.get(pid)
+        assert (record.face_count, record.cover_face_id) == (n, cover)
+
+
+@pytest.fixture()
+def world(tmp_path):
+    return make_people_atlas(tmp_path / "atlas.sqlite3")
+
+
+CHANGES = {
+    "name": lambda atlas, w: corrections.name_person(atlas, w["people"]["A1"], "Ann"),
+    "merge": lambda atlas, w: corrections.merge_people(atlas, w["people"]["A1"], w["people"]["A2"]),
+    "move": lambda atlas, w: corrections.move_face(atlas, w["faces"]["B"][0], w["people"]["C"]),
+    "reject": lambda atlas, w: corrections.reject_face(atlas, w["faces"]["B"][0]),
+    "new_person": lambda atlas, w: corrections.new_person_from_face(atlas, w["faces"]["C"][0], "Cy"),
+    "label": lambda atlas, w: labeling.answer_name(atlas, w["faces"]["A1"][0], "Ann"),
+    "label_loose": lambda atlas, w: labeling.answer_name(atlas, w["faces"]["loose"][0], "Lou"),
+    "no": lambda atlas, w: labeling.answer_no(atlas, w["faces"]["A2"][0], w["people"]["A1"]),
+    "hide": lambda atlas, w: corrections.set_hidden(atlas, w["people"]["C"]),
+    "delete": lambda atlas, w: corrections.delete_person(atlas, w["people"]["B"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CHANGES))
+def test_counts_stay_right_through_every_correction_and_its_undo(world, kind):
+    with Atlas(world["db"]) as atlas:
+        check(atlas)
+        CHANGES[kind](atlas, world)
+        check(atlas)
+        atlas.actions.undo()
+        check(atlas)
+
+
+def test_counts_stay_right_through_clustering_and_scans(world):
+    rng = np.random.default_rng(0)
+    with Atlas(world["db"]) as atlas:
+        full_recluster(atlas)
+        check(atlas)
+        with atlas.transaction():
+            for i in range(3):
+                add_face(atlas, f"/photos/new_{i}.jpg", atlas.faces.get(world["faces"]["B"][i]).embedding)
+        assign_new_faces(atlas)
+        check(atlas)
+        b_faces = sorted(world["faces"]["B"], key=lambda f: -(atlas.faces.get(f).quality or 0))
+        best = atlas.faces.get(b_faces[0])
+        with atlas.transaction():  # the cover's photo goes missing, then comes back
+            atlas.images.mark_missing([best.image_id])
+        check(atlas)
+        with atlas.transaction():
+            atlas.conn.execute("UPDATE images SET status = 'done' WHERE id = ?", (best.image_id,))
+        check(atlas)
+        with atlas.transaction():  # a better face comes in a rescan (re-embedding keeps the row)
+            atlas.conn.execute("UPDATE faces SET quality = 0.99 WHERE id = ?", (b_faces[-1],))
+        check(atlas)
+        assert atlas.people.get(best.person_id).cover_face_id == b_faces[-1]
+        with atlas.transaction():  # a rescan replaces the photo's faces; another photo is forgotten
+            atlas.faces.replace_for_image(best.image_id, [])
+            atlas.conn.execute("DELETE FROM images WHERE id = ?", (atlas.faces.get(b_faces[1]).image_id,))
+        check(atlas)
+        with atlas.transaction():  # an unassigned face's quality changing touches no person
+            atlas.conn.execute(
+                "UPDATE faces SET quality = ? WHERE id = ?", (float(rng.uniform()), world["faces"]["loose"][0])
+            )
+        with atlas.transaction():
+            atlas.people.clear_auto()
+        check(atlas)
+        full_recluster(atlas)
+        check(atlas)
+
+
+def test_undo_replaying_over_a_later_assignment_keeps_counts(world):
+    """Undo re-inserts a row clustering has since re-made (INSERT OR REPLACE): the replaced row's
+    person loses the face (delete triggers fire: recursive_triggers)."""
+    face, c = world["faces"]["B"][0], world["people"]["C"]
+    with Atlas(world["db"]) as atlas:
+        corrections.reject_face(atlas, face)
+        with atlas.transaction():  # not an action: as the clustering pass would
+            atlas.people.assign(face, c, "auto", 0.5)
+        check(atlas)
+        atlas.actions.undo()
+        check(atlas)
+        assert atlas.faces.get(face).person_id == world["people"]["B"]
+
+
+def test_migration_backfills_an_existing_atlas(tmp_path):
+    db = tmp_path / "old.sqlite3"
+    conn = connect(db, migrate_to=10)
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'person_stats'").fetchone()
+    rng = np.random.default_rng(1)
+    conn.execute("INSERT INTO images (id, path, status, scanned_at) VALUES (1, '/a.jpg', 'done', 0)")
+    conn.execute("INSERT INTO images (id, path, status, scanned_at) VALUES (2, '/b.jpg', 'missing', 0)")
+    for fid, (img, q) in enumerate([(1, 0.5), (1, 0.9), (2, 0.99), (1, None)], start=1):
+        conn.execute(
+            "INSERT INTO faces (id, image_id, x1, y1, x2, y2, score, landmarks, quality, embedding, model) "
+            "VALUES (?, ?, 0, 0, 1, 1, 1, '[]', ?, ?, 't')",
+            (fid, img, q, rng.normal(size=128).astype(np.float32).tobytes()),
+        )
+    conn.execute("INSERT INTO people (id, created_at) VALUES (1, 0), (2, 0)")
+    conn.executemany("INSERT INTO assignments VALUES (?, ?, 'auto', 1, 0)", [(1, 1), (2, 1), (3, 1), (4, 2)])
+    conn.close()
+    with Atlas(db) as atlas:
+        check(atlas)
+        assert [(p.id, p.face_count, p.cover_face_id) for p in atlas.people.all()] == [(1, 2, 2), (2, 1, 4)]
