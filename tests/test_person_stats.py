@@ -136,3 +136,28 @@ def test_migration_backfills_an_existing_atlas(tmp_path):
     with Atlas(db) as atlas:
         check(atlas)
         assert [(p.id, p.face_count, p.cover_face_id) for p in atlas.people.all()] == [(1, 2, 2), (2, 1, 4)]
+
+
+def test_faces_in_no_person_page_in_sql(world):
+    """``FaceTable.loose`` == the faces in no person, not ignored, best quality first, from every
+    live face (what the /faces page computed before), page by page and in total."""
+    with Atlas(world["db"]) as atlas:
+        with atlas.transaction():
+            for f in world["faces"]["B"][:3] + world["faces"]["C"][:1]:
+                atlas.people.unassign(f)
+            atlas.conn.execute("UPDATE faces SET quality = NULL WHERE id = ?", (world["faces"]["B"][1],))
+            atlas.people.add_skip(face_id=world["faces"]["B"][2])
+            atlas.images.mark_missing([atlas.faces.get(world["faces"]["C"][0]).image_id])
+        skipped, _ = atlas.people.skips()
+        expected = [
+            f.id
+            for f in sorted(atlas.faces.live(), key=lambda f: (-(f.quality or 0), f.id))
+            if f.person_id is None and f.id not in skipped
+        ]
+        assert len(expected) == 3
+        pages = [atlas.faces.loose(2, offset) for offset in (0, 2, 4)]
+        assert [f.id for page, _ in pages for f in page] == expected
+        assert {total for _, total in pages} == {len(expected)}
+        assert atlas.faces.count() == len(atlas.faces.live())
+        plan = " ".join(str(r[3]) for r in atlas.conn.execute("EXPLAIN QUERY PLAN " + atlas.faces.LOOSE_PAGE, (60, 0)))
+        assert "faces_quality" in plan and "TEMP B-TREE" not in plan

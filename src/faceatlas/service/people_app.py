@@ -254,13 +254,8 @@ def photo_page(request: Request, image_id: int, atlas: AtlasDep, frame_ms: int |
 @router.get("/faces", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_read)])
 def loose_faces_page(request: Request, atlas: AtlasDep, offset: int = 0, limit: int = 60) -> HTMLResponse:
     """Faces in no person, best quality first, a page at a time: name one, or ignore it."""
-    skipped, _ = atlas.people.skips()
-    loose = sorted(
-        (f for f in atlas.faces.live() if f.person_id is None and f.id not in skipped),
-        key=lambda f: (-(f.quality or 0), f.id),
-    )
     limit = max(1, min(limit, 500))
-    page = loose[max(0, offset) : max(0, offset) + limit]
+    page, total = atlas.faces.loose(limit, max(0, offset))
     names = sorted({n for n in atlas.people.names().values() if n})
     return templates.TemplateResponse(
         request,
@@ -268,7 +263,7 @@ def loose_faces_page(request: Request, atlas: AtlasDep, offset: int = 0, limit: 
         {
             "title": "Faces not in a person",
             "faces": page,
-            "total": len(loose),
+            "total": total,
             "offset": max(0, offset),
             "limit": limit,
             "names": names,

@@ -167,11 +167,34 @@ class FaceTable:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def count(self) -> int:
+        """Live faces: all faces less those of photos not present (few), both from indexes."""
         return int(
             self.conn.execute(
-                "SELECT COUNT(*) FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done'"
+                "SELECT (SELECT COUNT(*) FROM faces) - (SELECT COUNT(*) FROM faces f JOIN images i "
+                "ON i.id = f.image_id WHERE i.status != 'done')"
             ).fetchone()[0]
         )
+
+    # the page of faces in no person: faces first (CROSS JOIN), walked along the faces_quality index
+    LOOSE_PAGE = (
+        _SELECT.replace("JOIN images", "CROSS JOIN images", 1)
+        + " WHERE i.status = 'done' AND a.face_id IS NULL"
+        + " AND f.id NOT IN (SELECT face_id FROM review_skips WHERE face_id IS NOT NULL)"
+        + " ORDER BY COALESCE(f.quality, 0) DESC, f.id LIMIT ? OFFSET ?"
+    )
+
+    def loose(self, limit: int, offset: int = 0) -> tuple[list[FaceRecord], int]:
+        """One page of the live faces in no person that the user did not ignore, best quality first
+        (unknown quality as 0, then by id), and how many there are. The page walks the faces_quality
+        index; the total is the live faces less those in a person (person_stats) less the ignored."""
+        rows = self.conn.execute(self.LOOSE_PAGE, (limit, max(0, offset))).fetchall()
+        ignored = self.conn.execute(
+            "SELECT COUNT(DISTINCT r.face_id) FROM review_skips r JOIN faces f ON f.id = r.face_id "
+            "JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id "
+            "WHERE i.status = 'done' AND a.face_id IS NULL"
+        ).fetchone()[0]
+        placed = self.conn.execute("SELECT TOTAL(faces) FROM person_stats").fetchone()[0]
+        return [_record(r) for r in rows], self.count() - int(placed) - int(ignored)
 
     def images_embedded_otherwise(self, embedder: str) -> list[str]:
         """Paths of live images with faces whose vectors are not of space ``embedder`` (what a

@@ -220,7 +220,8 @@ MIGRATIONS: list[str] = [
     # count, the cover face, and a version bumped by every change to the person's live faces; the
     # centroid and attribute summary are cached with the version they were computed at (stale when
     # it differs, refreshed when read: store/stats.py). Triggers keep it right on every path (scan,
-    # clustering, corrections, undo's replay, deletes, photos gone missing).
+    # clustering, corrections, undo's replay, deletes, photos gone missing). Faces by quality: the
+    # page of faces in no person walks them best first.
     f"""
     CREATE TABLE person_stats (
         person_id   INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
@@ -233,6 +234,7 @@ MIGRATIONS: list[str] = [
         attributes  TEXT
     );
     CREATE INDEX person_stats_faces ON person_stats(faces);
+    CREATE INDEX faces_quality ON faces(COALESCE(quality, 0) DESC, id);
     INSERT INTO person_stats (person_id, faces, cover_face, cover_rank)
         SELECT p.id, COALESCE(r.n, 0), r.fid, r.q FROM people p LEFT JOIN (
             SELECT pid, n, fid, q FROM (
