@@ -161,3 +161,53 @@ def test_faces_in_no_person_page_in_sql(world):
         assert atlas.faces.count() == len(atlas.faces.live())
         plan = " ".join(str(r[3]) for r in atlas.conn.execute("EXPLAIN QUERY PLAN " + atlas.faces.LOOSE_PAGE, (60, 0)))
         assert "faces_quality" in plan and "TEMP B-TREE" not in plan
+
+
+def brute_similar(atlas: Atlas, person_id: int, k: int = 6, max_distance: float = 0.6) -> list[tuple[int, float]]:
+    """(id, distance) of the nearest shown people by centroid, from every vector (the old way)."""
+    ids, person_of, _, _, x = atlas.faces.matrix()
+    states = atlas.people.states()
+    ruled = {
+        c.person_id
+        for c in atlas.people.constraints()
+        if c.kind == "cannot" and c.face_id in set(ids[person_of == person_id])
+    }
+    centre = x[person_of == person_id].mean(axis=0, dtype=np.float64)
+    out = []
+    for p in set(person_of.tolist()) - {-1, person_id}:
+        d = float(np.linalg.norm(x[person_of == p].mean(axis=0, dtype=np.float64) - centre))
+        if states.get(p) == "shown" and p not in ruled and d <= max_distance:
+            out.append((p, round(d, 4)))
+    return sorted(out, key=lambda t: t[1])[:k]
+
+
+def test_may_be_the_same_person_from_cached_centroids(world):
+    """Centroids are cached per person, refreshed only for people whose faces changed, and give the
+    same answer as computing every centroid from every vector."""
+    from faceatlas.store.stats import StatsTable
+
+    a1, b, c = world["people"]["A1"], world["people"]["B"], world["people"]["C"]
+    with Atlas(world["db"]) as atlas:
+        stats = StatsTable(atlas.conn)
+        assert set(stats.stale()) == set(world["people"].values())  # never computed yet
+
+        def same(pid: int, k: int = 6, d: float = 2.0) -> None:
+            got = [(r["id"], r["distance"]) for r in labeling.similar_people(atlas, pid, k, d)]
+            assert [g[0] for g in got] == [e[0] for e in brute_similar(atlas, pid, k, d)]
+            assert np.allclose([g[1] for g in got], [e[1] for e in brute_similar(atlas, pid, k, d)], atol=2e-4)
+
+        same(a1)
+        assert stats.stale() == {}
+        cached_b = stats.centroid(b).copy()
+        corrections.move_face(atlas, world["faces"]["B"][0], c)
+        assert set(stats.stale()) == {b, c}  # only the people the move touched
+        same(c)
+        assert stats.stale() == {} and not np.allclose(stats.centroid(b), cached_b)
+        corrections.merge_people(atlas, a1, world["people"]["A2"])
+        labeling.answer_no(atlas, world["faces"]["B"][1], c)  # B's faces are not C: C is left out
+        same(b)
+        assert c not in [r["id"] for r in labeling.similar_people(atlas, b, 6, 2.0)]
+        corrections.set_hidden(atlas, a1)
+        same(b)
+        atlas.actions.undo()
+        same(b)

@@ -461,33 +461,6 @@ def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float
     """ "May be the same person": the shown people whose centroid is nearest ``person_id``'s (within
     ``max_distance``), nearest first, with their cover face and the verification similarity; people
     the user said this one's faces are not are left out."""
-    ids, person_of, _, quality, x = atlas.faces.matrix()
-    states, names = atlas.people.states(), atlas.people.names()
-    mine = person_of == person_id
-    if not mine.any():
-        return []
-    centre = x[mine].mean(axis=0)
-    ruled_out = {c.person_id for c in atlas.people.constraints() if c.kind == "cannot" and c.face_id in set(ids[mine])}
-    people, inverse, sizes = np.unique(person_of, return_inverse=True, return_counts=True)
-    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
-    starts = np.searchsorted(inverse[order], np.arange(len(people)))
-    centroids = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64) / sizes[:, None]
-    dist = np.linalg.norm(centroids - centre, axis=1)
-    out = []
-    for j in np.argsort(dist):
-        p, d = int(people[j]), float(dist[j])
-        if d > max_distance or len(out) >= k:
-            break
-        if p < 0 or p == person_id or states.get(p) != "shown" or p in ruled_out:
-            continue
-        out.append(
-            {
-                "id": p,
-                "name": names.get(p),
-                "face_count": int(sizes[j]),
-                "cover_face": int(ids[order[starts[j]]]),
-                "distance": round(d, 4),
-                "similarity": round(default_space().similarity(d), 4),
-            }
-        )
-    return sorted(out, key=lambda r: r["distance"])[:k]
+    from faceatlas.people.similar import nearest_people  # centroids cached per person in the store
+
+    return nearest_people(atlas, person_id, k, max_distance)

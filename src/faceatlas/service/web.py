@@ -83,33 +83,31 @@ def person_page(request: Request, person_id: int, page: int = 1, atlas: Atlas = 
                 request, "gone.html", {"title": "Not found", "person_id": person_id}, status_code=404
             )
         return RedirectResponse(f"/people/{target}", status_code=303)
+    from faceatlas.interop.dates import by_year
+    from faceatlas.people.attributes import describe
     from faceatlas.people.labeling import similar_people
+    from faceatlas.people.similar import person_summary
 
-    faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
-    last = max(1, -(-len(faces) // FACE_PAGE_SIZE))
+    last = max(1, -(-person.face_count // FACE_PAGE_SIZE))
     page = min(max(1, page), last)
     first = (page - 1) * FACE_PAGE_SIZE
-    from faceatlas.people.attributes import describe, person_attributes
-
-    summary = describe(person_attributes((f.quality, f.attributes) for f in faces))
-    from faceatlas.interop.dates import by_year
-
-    when = atlas.images.taken_at_of_faces(person_id)
-    ordered = [f for _, group in by_year(faces, lambda f: when.get(f.id)) for f in group]  # newest year first
-    years = by_year(ordered[first : first + FACE_PAGE_SIZE], lambda f: when.get(f.id))  # this page's faces
+    rows = atlas.faces.of_person_page(person_id, FACE_PAGE_SIZE, first)  # newest year first
+    when = {f.id: taken for f, taken in rows if taken}
+    faces = [f for f, _ in rows]
+    years = by_year(faces, lambda f: when.get(f.id))  # this page's faces
     return templates.TemplateResponse(
         request,
         "person.html",
         {
             "title": person.name or f"Person {person.id}",
             "person": person,
-            "faces": ordered[first : first + FACE_PAGE_SIZE],
+            "faces": faces,
             "years": years,
             "taken": when,
-            "pages": {"page": page, "last": last, "total": len(faces), "first": first + 1},
+            "pages": {"page": page, "last": last, "total": person.face_count, "first": first + 1},
             "others": others,
-            "attributes": summary,
+            "attributes": describe(person_summary(atlas, person_id)),
             "name_source": atlas.people.name_source(person_id),
             "similar": similar_people(atlas, person_id),
         },

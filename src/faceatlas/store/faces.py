@@ -214,37 +214,17 @@ class FaceTable:
         ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
-    _PERSON_FACES = (
-        "FROM faces f JOIN images i ON i.id = f.image_id JOIN assignments a ON a.face_id = f.id "
-        "WHERE i.status = 'done' AND f.attributes IS NOT NULL"
-    )
-
-    def attribute_signatures(self) -> dict[int, tuple]:
-        """person id → a signature of their faces with attributes (count, ids, last scan, qualities):
-        it changes whenever what :meth:`attributes_by_person` returns for them may have. One aggregate
-        query, no JSON read."""
+    def of_person_page(self, person_id: int, limit: int, offset: int = 0) -> list[tuple[FaceRecord, str | None]]:
+        """One page of a person's live faces with when their photo was taken: newest photo first,
+        undated last, ties best quality first (as :func:`faceatlas.interop.dates.by_year` orders
+        :meth:`of_person`), sorted by SQLite without reading the other pages' vectors."""
         rows = self.conn.execute(
-            "SELECT a.person_id, COUNT(*), TOTAL(f.id), MAX(i.scanned_at), TOTAL(f.quality), "
-            f"TOTAL(LENGTH(f.attributes)) {self._PERSON_FACES} GROUP BY a.person_id"
-        )
-        return {int(r[0]): tuple(r[1:]) for r in rows}
-
-    def attributes_by_person(self, person_ids: list[int] | None = None) -> dict[int, list[tuple[float | None, dict]]]:
-        """person id → (quality, attributes) of each of their live faces that has attributes (all
-        people, or those of ``person_ids``)."""
-        out: dict[int, list[tuple[float | None, dict]]] = {}
-        sql = f"SELECT a.person_id, f.quality, f.attributes {self._PERSON_FACES}"
-        chunks: list[list[int] | None] = [None]
-        if person_ids is not None:
-            chunks = [person_ids[i : i + 500] for i in range(0, len(person_ids), 500)]
-        for chunk in chunks:
-            if chunk is None:
-                rows = self.conn.execute(sql)
-            else:
-                rows = self.conn.execute(sql + f" AND a.person_id IN ({','.join('?' * len(chunk))})", chunk)
-            for pid, quality, text in rows:
-                out.setdefault(int(pid), []).append((quality, json.loads(text)))
-        return out
+            _SELECT.replace("FROM faces f", ", i.taken_at FROM faces f", 1)
+            + " WHERE a.person_id = ? AND i.status = 'done'"
+            " ORDER BY i.taken_at IS NULL OR i.taken_at = '', i.taken_at DESC, f.quality DESC, f.id LIMIT ? OFFSET ?",
+            (person_id, limit, max(0, offset)),
+        ).fetchall()
+        return [(_record(r), r[-1] or None) for r in rows]
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Live faces as arrays, in id order, without building a record per face (the review's and
