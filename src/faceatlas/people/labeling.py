@@ -202,22 +202,21 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
     (valued by its uncertainty and its unassigned look-alikes). Skipped ones and hidden people are
     left out. An unnamed person whose centroid is within ``confirm_distance`` of a named person's
     (that no "not this person" rules out) is asked "Is this X?", others "Who is this?"."""
-    names, states = atlas.people.names(), atlas.people.states()
-    skipped_faces, skipped_people = atlas.people.skips()
-    ids, person_of, _, quality, x = atlas.faces.matrix()
+    from faceatlas.people.similar import centroids as cached_centroids
+
+    names = atlas.people.names()
+    _, skipped_people = atlas.people.skips()
+    # the shown people's sizes, covers and centroids are kept per person in the store (person_stats,
+    # refreshed for the people whose faces changed); the loose faces are read best quality first
+    known = cached_centroids(atlas, "shown")
+    loose_ids, loose_x = atlas.faces.loose_for_review(LOOSE_CONSIDERED)
     out: list[Question] = []
-    if not len(ids):
+    if not len(known.ids) and not len(loose_ids):
         return out
-    shown = np.array([p >= 0 and states.get(int(p)) == "shown" for p in person_of])
-    labels = np.where(shown, person_of, -1)
-    people, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
-    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
-    starts = np.searchsorted(inverse[order], np.arange(len(people)))
-    cover = {int(p): int(ids[order[st]]) for p, st in zip(people, starts) if p >= 0}
-    size = {int(p): int(n) for p, n in zip(people, sizes) if p >= 0}
-    sums = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64)
-    centroids = (sums / sizes[:, None]).astype(np.float32)
-    column = {int(p): i for i, p in enumerate(people) if p >= 0}
+    cover = {int(p): int(c) for p, c in zip(known.ids, known.covers)}
+    size = {int(p): int(n) for p, n in zip(known.ids, known.sizes)}
+    centroids = known.vectors
+    column = {int(p): i for i, p in enumerate(known.ids)}
 
     def ask(kind: str, face_id: int, text: str, **fields) -> Question:
         f = atlas.faces.get(face_id)
@@ -280,10 +279,8 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float = CONFIRM_D
             )
         else:
             out.append(ask("who", cover[pid], "Who is this?", person_id=pid, faces=size[pid], value=value))
-    loose = np.nonzero((person_of < 0) & ~np.isin(ids, list(skipped_faces)))[0]
-    if len(loose) > LOOSE_CONSIDERED:  # the best-quality ones: poor faces are the hardest to answer
-        loose = loose[np.argsort(-np.nan_to_num(quality[loose], nan=1.0), kind="stable")[:LOOSE_CONSIDERED]]
-    if len(loose):
+    if len(loose_ids):  # at most LOOSE_CONSIDERED, the best-quality ones: poor faces are the hardest
+        loose, x, ids = np.arange(len(loose_ids)), loose_x, loose_ids
         threshold = default_space().threshold
         dist, idx = search(build_faiss(x[loose]), x[loose], min(50, len(loose)))
         neighbours = ((dist <= threshold) & (idx >= 0)).sum(axis=1) - 1

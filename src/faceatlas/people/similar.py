@@ -71,10 +71,9 @@ def _accumulate(batch, sums, counts, faces, dims) -> None:
         return
     x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
     pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
-    people, inverse = np.unique(pids, return_inverse=True)
-    partial = np.zeros((len(people), x.shape[1]), dtype=np.float64)
-    np.add.at(partial, inverse, x)
-    n = np.bincount(inverse, minlength=len(people))
+    order = np.argsort(pids, kind="stable")
+    people, starts, n = np.unique(pids[order], return_index=True, return_counts=True)
+    partial = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64)
     for j, pid in enumerate(people):
         pid = int(pid)
         if pid in sums and sums[pid].shape == partial[j].shape:

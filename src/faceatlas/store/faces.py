@@ -214,6 +214,31 @@ class FaceTable:
         ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
+    def loose_for_review(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the live faces in no person that the user did not ignore: all of them in
+        id order when there are at most ``limit``, else the ``limit`` best (unknown quality first,
+        then best quality, ties by id). Reads only those faces' vectors: the unknown-quality ones
+        from the faces_quality index's 0 entries, the rest walking it from the best."""
+        cond = (
+            "WHERE i.status = 'done' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.face_id = f.id) "
+            "AND f.id NOT IN (SELECT face_id FROM review_skips WHERE face_id IS NOT NULL)"
+        )
+        head = "SELECT f.id, f.embedding FROM faces f CROSS JOIN images i ON i.id = f.image_id "
+        rows = self.conn.execute(
+            f"{head} {cond} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?", (limit + 1,)
+        ).fetchall()
+        rows += self.conn.execute(
+            f"{head} {cond} AND f.quality IS NOT NULL ORDER BY COALESCE(f.quality, 0) DESC, f.id LIMIT ?",
+            (limit + 1 - len(rows),),
+        ).fetchall()
+        if len(rows) <= limit:
+            rows.sort(key=lambda r: r[0])
+        rows = rows[:limit]
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 128), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
     def of_person_page(self, person_id: int, limit: int, offset: int = 0) -> list[tuple[FaceRecord, str | None]]:
         """One page of a person's live faces with when their photo was taken: newest photo first,
         undated last, ties best quality first (as :func:`faceatlas.interop.dates.by_year` orders

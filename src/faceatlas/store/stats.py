@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ class StatsTable:
         if not rows:
             empty = np.zeros(0, np.int64)
             return Centroids(empty, empty, empty, np.zeros((0, 0), np.float32))
-        dim = max((len(r[3]) for r in rows), key=[len(r[3]) for r in rows].count)
+        dim = Counter(len(r[3]) for r in rows).most_common(1)[0][0]
         rows = [r for r in rows if len(r[3]) == dim]  # during a re-embedding: the atlas's main space
         table = np.array([r[:3] for r in rows], dtype=np.int64).reshape(-1, 3)
         vectors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(len(rows), -1)
