@@ -211,3 +211,17 @@ def test_may_be_the_same_person_from_cached_centroids(world):
         same(b)
         atlas.actions.undo()
         same(b)
+
+
+def test_the_clustering_command_leaves_no_stale_centroid(world):
+    """`faceatlas cluster` refreshes the changed people's centroids, so no page pays for them."""
+    from typer.testing import CliRunner
+
+    from faceatlas.cli.app import app as cli
+    from faceatlas.store.stats import StatsTable
+
+    result = CliRunner().invoke(cli, ["cluster", "--full", "--db", str(world["db"]), "--json"])
+    assert result.exit_code == 0, result.output
+    with Atlas(world["db"]) as atlas:
+        assert StatsTable(atlas.conn).stale() == {}
+        assert len(StatsTable(atlas.conn).centroids().ids) == len(atlas.people.all())
