@@ -41,6 +41,8 @@ def people_page(
     view: str = "all",
     sort: str = "-size",
     page: int = 1,
+    taken_after: str = "",
+    taken_before: str = "",
     atlas: Atlas = Depends(get_atlas),
 ) -> HTMLResponse:
     if settings_of(request).keys_required:
@@ -48,10 +50,20 @@ def people_page(
             require_read(request)
         except ApiError:
             return templates.TemplateResponse(request, "login.html", {"title": "Sign in"}, status_code=401)
+    from urllib.parse import urlencode
+
+    from faceatlas.errors import InvalidInputError
+    from faceatlas.interop.dates import DateRange
     from faceatlas.service.people_app import people_page as one_page
 
     sort = sort if sort in ("size", "-size", "name", "recent") else "-size"
     page = max(1, page)
+    error = None
+    try:  # only people with a photo taken in the range (both ends inclusive, at the precision typed)
+        taken = DateRange.parse(taken_after, taken_before, ("taken after", "taken before"))
+    except InvalidInputError as exc:
+        taken, error = DateRange(), str(exc)
+    dated = atlas.images.people_taken_between(taken.after, taken.before) if taken else None
     rows, total = one_page(
         atlas,
         unnamed=view == "unnamed",
@@ -59,14 +71,19 @@ def people_page(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
         sort=sort,
+        where=None if dated is None else dated.__contains__,
     )
     cards = [{"id": r["id"], "name": r["name"], "count": r["face_count"], "cover": r["cover_face"]} for r in rows]
     counts = atlas.images.counts()
-    people = total if view == "all" else len(atlas.people.all())  # the whole list is read once per page
+    people = total if view == "all" and not taken else len(atlas.people.all())
     stats = {"people": people, "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
-    pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort}
+    dates = {"after": taken.after or "", "before": taken.before or "", "error": error}
+    query = urlencode({"view": view, "sort": sort} | {f"taken_{k}": v for k, v in dates.items() if k != "error" and v})
+    pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort, "query": query}
     return templates.TemplateResponse(
-        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages}
+        request,
+        "people.html",
+        {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages, "dates": dates},
     )
 
 
