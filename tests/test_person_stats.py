@@ -225,3 +225,21 @@ def test_the_clustering_command_leaves_no_stale_centroid(world):
     with Atlas(world["db"]) as atlas:
         assert StatsTable(atlas.conn).stale() == {}
         assert len(StatsTable(atlas.conn).centroids().ids) == len(atlas.people.all())
+
+
+def test_doctor_finds_and_repairs_wrong_counts(world):
+    """A count changed behind the triggers' back (another tool): `doctor` says so, `--rebuild`
+    counts again."""
+    from faceatlas.store.doctor import check as doctor_check
+    from faceatlas.store.doctor import rebuild_indexes
+
+    assert doctor_check(world["db"]).ok
+    with Atlas(world["db"]) as atlas, atlas.transaction():
+        atlas.conn.execute("UPDATE person_stats SET faces = 99 WHERE person_id = ?", (world["people"]["B"],))
+        atlas.conn.execute("DELETE FROM person_stats WHERE person_id = ?", (world["people"]["C"],))
+    report = doctor_check(world["db"])
+    assert not report.ok and any("2 people's stored face counts are wrong" in p for p in report.problems)
+    assert "people's face counts" in rebuild_indexes(world["db"])
+    assert doctor_check(world["db"]).ok
+    with Atlas(world["db"]) as atlas:
+        check(atlas)

@@ -130,3 +130,38 @@ class StatsTable:
             (person_id,),
         )
         return {int(r[0]) for r in rows}
+
+
+# every person's live face count, cover face and its rank, counted from the assignments
+_COUNTED = """SELECT p.id AS id, COALESCE(r.n, 0) AS n, r.fid AS fid, r.q AS q FROM people p LEFT JOIN (
+    SELECT pid, n, fid, q FROM (
+        SELECT a.person_id AS pid, f.id AS fid, COALESCE(f.quality, -1e300) AS q,
+               COUNT(*) OVER (PARTITION BY a.person_id) AS n,
+               ROW_NUMBER() OVER (PARTITION BY a.person_id ORDER BY f.quality DESC, f.id) AS rn
+        FROM assignments a JOIN faces f ON f.id = a.face_id
+        JOIN images i ON i.id = f.image_id AND i.status = 'done')
+    WHERE rn = 1) r ON r.pid = p.id"""
+
+
+def mismatches(conn: sqlite3.Connection) -> int:
+    """People whose stored face count or cover face differs from a real count (0 when right; for
+    ``faceatlas doctor``, one pass over the assignments)."""
+    return int(
+        conn.execute(
+            f"SELECT COUNT(*) FROM ({_COUNTED}) t LEFT JOIN person_stats s ON s.person_id = t.id "
+            "WHERE s.person_id IS NULL OR s.faces != t.n OR s.cover_face IS NOT t.fid"
+        ).fetchone()[0]
+    )
+
+
+def recount(conn: sqlite3.Connection) -> int:
+    """Count every person's faces and cover again (a repair: the triggers keep them right), marking
+    their centroids stale. Returns how many people were wrong."""
+    with transaction(conn):
+        wrong = mismatches(conn)
+        conn.execute(
+            f"INSERT INTO person_stats (person_id, faces, cover_face, cover_rank) SELECT id, n, fid, q FROM "
+            f"({_COUNTED}) WHERE true ON CONFLICT(person_id) DO UPDATE SET faces = excluded.faces, "
+            "cover_face = excluded.cover_face, cover_rank = excluded.cover_rank, version = version + 1"
+        )
+    return wrong
