@@ -14,6 +14,7 @@ import json
 from collections import defaultdict
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from faceatlas.identity.space import default_space
 from faceatlas.people.attributes import person_attributes
@@ -30,21 +31,15 @@ def refresh(atlas: Atlas, person_ids: list[int] | None = None) -> Fresh:
     stale = table.stale(person_ids)
     if not stale:
         return {}
-    everyone = person_ids is None or len(stale) > 2000
+    everyone = len(stale) > 2000  # many (after a clustering pass): one pass over every face
     sums: dict[int, np.ndarray] = {}
     counts: dict[int, int] = defaultdict(int)
     faces: dict[int, list[tuple[float | None, dict]]] = defaultdict(list)
     dims: dict[int, int] = defaultdict(int)
-    rows = table.faces_of(None if everyone else sorted(stale))
-    batch: list[tuple] = []
-    for row in rows:
-        if row[0] not in stale:
-            continue
-        batch.append(row)
-        if len(batch) >= 50_000:
-            _accumulate(batch, sums, counts, faces, dims)
-            batch = []
-    _accumulate(batch, sums, counts, faces, dims)
+    for batch in table.faces_of(None if everyone else sorted(stale)):
+        if everyone:
+            batch = [r for r in batch if r[0] in stale]
+        _accumulate(batch, sums, counts, faces, dims)
     out: Fresh = {}
     for pid in stale:
         centroid = (sums[pid] / counts[pid]).astype(np.float32) if counts[pid] else None
@@ -71,9 +66,9 @@ def _accumulate(batch, sums, counts, faces, dims) -> None:
         return
     x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
     pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
-    order = np.argsort(pids, kind="stable")
-    people, starts, n = np.unique(pids[order], return_index=True, return_counts=True)
-    partial = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64)
+    people, inverse, n = np.unique(pids, return_inverse=True, return_counts=True)
+    groups = csr_matrix((np.ones(len(pids)), (inverse, np.arange(len(pids)))), shape=(len(people), len(pids)))
+    partial = np.asarray(groups @ x.astype(np.float64))  # per-person sums, in float64
     for j, pid in enumerate(people):
         pid = int(pid)
         if pid in sums and sums[pid].shape == partial[j].shape:

@@ -48,19 +48,25 @@ class StatsTable:
             out.update({int(r[0]): int(r[1]) for r in rows})
         return out
 
-    def faces_of(self, person_ids: list[int] | None) -> Iterator[tuple[int, float | None, str | None, bytes]]:
-        """(person id, quality, attributes JSON, embedding) of every live face of these people
-        (None: of everyone, in one pass)."""
+    def faces_of(
+        self, person_ids: list[int] | None, batch: int = 50_000
+    ) -> Iterator[list[tuple[int, float | None, str | None, bytes]]]:
+        """Batches of (person id, quality, attributes JSON, embedding) of every live face of these
+        people (None: of everyone, in one pass)."""
         base = (
             "SELECT a.person_id, f.quality, f.attributes, f.embedding FROM assignments a "
             "JOIN faces f ON f.id = a.face_id JOIN images i ON i.id = f.image_id AND i.status = 'done'"
         )
-        if person_ids is None:
-            yield from self.conn.execute(base)
-            return
-        for i in range(0, len(person_ids), CHUNK):
-            chunk = person_ids[i : i + CHUNK]
-            yield from self.conn.execute(base + f" WHERE a.person_id IN ({','.join('?' * len(chunk))})", chunk)
+        chunks: list[list[int] | None] = [None]
+        if person_ids is not None:
+            chunks = [person_ids[i : i + CHUNK] for i in range(0, len(person_ids), CHUNK)]
+        for chunk in chunks:
+            if chunk is None:
+                cur = self.conn.execute(base)
+            else:
+                cur = self.conn.execute(base + f" WHERE a.person_id IN ({','.join('?' * len(chunk))})", chunk)
+            while rows := cur.fetchmany(batch):
+                yield rows
 
     def save(self, rows: list[tuple[int, int, np.ndarray | None, dict]]) -> bool:
         """Store (person id, version it was computed at, centroid, attributes); a row whose person
