@@ -243,3 +243,21 @@ def test_doctor_finds_and_repairs_wrong_counts(world):
     assert doctor_check(world["db"]).ok
     with Atlas(world["db"]) as atlas:
         check(atlas)
+
+
+def test_a_page_does_not_wait_for_a_writer_to_store_centroids(world):
+    """While another connection holds the write lock (a scan), the centroids are computed and used
+    but not stored; the next read stores them."""
+    from faceatlas.store.stats import StatsTable
+
+    a1 = world["people"]["A1"]
+    with Atlas(world["db"]) as writer, Atlas(world["db"]) as reader:
+        writer.conn.execute("BEGIN IMMEDIATE")
+        expected = brute_similar(reader, a1, 6, 2.0)
+        got = labeling.similar_people(reader, a1, 6, 2.0)
+        assert [r["id"] for r in got] == [p for p, _ in expected]
+        assert StatsTable(reader.conn).stale()  # not stored: the writer holds the lock
+        writer.conn.execute("ROLLBACK")
+        labeling.similar_people(reader, a1, 6, 2.0)
+        assert StatsTable(reader.conn).stale() == {}
+        assert reader.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000

@@ -71,7 +71,11 @@ class StatsTable:
     def save(self, rows: list[tuple[int, int, np.ndarray | None, dict]]) -> bool:
         """Store (person id, version it was computed at, centroid, attributes); a row whose person
         changed since (another version) is left stale. False when the atlas cannot be written now
-        (read-only, or busy): the values are still right for this read, only not kept."""
+        (read-only, or busy: a page does not wait for a scan's write lock): the values are still right
+        for this read, only not kept."""
+        waits = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        if not self.conn.in_transaction:
+            self.conn.execute("PRAGMA busy_timeout = 200")
         try:
             with transaction(self.conn):
                 self.conn.executemany(
@@ -90,6 +94,8 @@ class StatsTable:
                 )
         except sqlite3.OperationalError:
             return False
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
         return True
 
     def centroids(self, state: str | None = "shown") -> Centroids:
