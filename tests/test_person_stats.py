@@ -261,3 +261,48 @@ def test_a_page_does_not_wait_for_a_writer_to_store_centroids(world):
         labeling.similar_people(reader, a1, 6, 2.0)
         assert StatsTable(reader.conn).stale() == {}
         assert reader.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+
+
+def test_counts_stay_right_through_random_changes(world):
+    """200 random low-level changes (assign, move, unassign, quality up or down, photo missing and
+    back, face or photo deleted, person deleted), checked after each one."""
+    rng = np.random.default_rng(7)
+    with Atlas(world["db"]) as atlas:
+        people = list(world["people"].values())
+        for step in range(200):
+            faces = [int(r[0]) for r in atlas.conn.execute("SELECT id FROM faces")]
+            images = [int(r[0]) for r in atlas.conn.execute("SELECT id FROM images")]
+            if not faces:
+                break
+            face, image = int(rng.choice(faces)), int(rng.choice(images))
+            op = int(rng.integers(8))
+            with atlas.transaction():
+                if op <= 1:
+                    atlas.people.assign(face, int(rng.choice(people)), "auto", 1.0)
+                elif op == 2:
+                    atlas.people.unassign(face)
+                elif op == 3:
+                    q = None if rng.uniform() < 0.2 else float(rng.uniform())
+                    atlas.conn.execute("UPDATE faces SET quality = ? WHERE id = ?", (q, face))
+                elif op == 4:
+                    atlas.conn.execute(
+                        "UPDATE images SET status = CASE status WHEN 'done' THEN 'missing' ELSE 'done' END "
+                        "WHERE id = ?",
+                        (image,),
+                    )
+                elif op == 5 and step % 4 == 0:
+                    atlas.conn.execute("DELETE FROM faces WHERE id = ?", (face,))
+                elif op == 6 and step % 6 == 0:
+                    atlas.conn.execute("DELETE FROM images WHERE id = ?", (image,))
+                elif op == 7 and step % 10 == 0 and len(people) > 2:
+                    gone = people.pop(int(rng.integers(len(people))))
+                    atlas.conn.execute("DELETE FROM people WHERE id = ?", (gone,))
+                else:  # a second face in a photo: photos with several faces of one person
+                    vec = atlas.faces.get(face).embedding
+                    cur = atlas.conn.execute(
+                        "INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, quality, embedding, model) "
+                        "VALUES (?, 0, 0, 9, 9, 0.9, '[]', ?, ?, 'test')",
+                        (image, float(rng.uniform()), vec.tobytes()),
+                    )
+                    atlas.people.assign(int(cur.lastrowid), int(rng.choice(people)), "auto", 1.0)
+            check(atlas)

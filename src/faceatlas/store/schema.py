@@ -10,7 +10,8 @@ from __future__ import annotations
 # person_stats (migration 11) is kept by triggers; the pieces they share:
 # whether face F is live (its photo is present)
 _LIVE = "EXISTS (SELECT 1 FROM faces lf JOIN images li ON li.id = lf.image_id WHERE lf.id = {F} AND li.status = 'done')"
-# the person's cover face (best quality, NULL last, then lowest id) and its rank, recomputed
+# the person's cover face (best quality, NULL last, then lowest id) and its rank, recomputed from all
+# their faces: only when the cover leaves or gets worse (never once per face of a bulk change)
 _COVER = (
     "SELECT cf.id, COALESCE(cf.quality, -1e300) FROM assignments ca JOIN faces cf ON cf.id = ca.face_id "
     "JOIN images ci ON ci.id = cf.image_id AND ci.status = 'done' "
@@ -31,6 +32,11 @@ _REMOVE = f"""
     UPDATE person_stats SET (cover_face, cover_rank) = ({_COVER})
         WHERE person_id = OLD.person_id AND cover_face = OLD.face_id;"""
 _IMAGE_PEOPLE = "SELECT a.person_id FROM faces f JOIN assignments a ON a.face_id = f.id WHERE f.image_id = NEW.id"
+# the best face of the person in the photo NEW (a photo back in the atlas: it may hold a better cover)
+_IMAGE_BEST = (
+    "SELECT bf.id, COALESCE(bf.quality, -1e300) FROM faces bf JOIN assignments ba ON ba.face_id = bf.id "
+    "WHERE bf.image_id = NEW.id AND ba.person_id = person_stats.person_id ORDER BY bf.quality DESC, bf.id LIMIT 1"
+)
 
 MIGRATIONS: list[str] = [
     # 1: images, faces, people, assignments, user constraints
@@ -263,9 +269,14 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER person_stats_face_changed AFTER UPDATE OF quality, embedding, attributes ON faces BEGIN
         UPDATE person_stats SET version = version + 1
             WHERE person_id = (SELECT person_id FROM assignments WHERE face_id = NEW.id);
+        UPDATE person_stats SET cover_face = NEW.id, cover_rank = COALESCE(NEW.quality, -1e300)
+            WHERE person_id = (SELECT person_id FROM assignments WHERE face_id = NEW.id)
+            AND NEW.quality IS NOT OLD.quality AND {_LIVE.format(F="NEW.id")} AND (cover_face IS NULL
+                OR COALESCE(NEW.quality, -1e300) > cover_rank
+                OR (COALESCE(NEW.quality, -1e300) = cover_rank AND NEW.id < cover_face));
         UPDATE person_stats SET (cover_face, cover_rank) = ({_COVER})
             WHERE person_id = (SELECT person_id FROM assignments WHERE face_id = NEW.id)
-            AND NEW.quality IS NOT OLD.quality;
+            AND cover_face = NEW.id AND COALESCE(NEW.quality, -1e300) < cover_rank;
     END;
     CREATE TRIGGER person_stats_image_status AFTER UPDATE OF status ON images
         WHEN (OLD.status = 'done') != (NEW.status = 'done') BEGIN
@@ -274,9 +285,15 @@ MIGRATIONS: list[str] = [
                 SELECT COUNT(*) FROM faces f JOIN assignments a ON a.face_id = f.id
                 WHERE f.image_id = NEW.id AND a.person_id = person_stats.person_id)
             WHERE person_id IN ({_IMAGE_PEOPLE});
+        UPDATE person_stats SET (cover_face, cover_rank) = ({_IMAGE_BEST})
+            WHERE NEW.status = 'done' AND person_id IN ({_IMAGE_PEOPLE}) AND (cover_face IS NULL OR EXISTS (
+                SELECT 1 FROM faces bf JOIN assignments ba ON ba.face_id = bf.id
+                WHERE bf.image_id = NEW.id AND ba.person_id = person_stats.person_id
+                AND (COALESCE(bf.quality, -1e300) > cover_rank
+                     OR (COALESCE(bf.quality, -1e300) = cover_rank AND bf.id < cover_face))));
         UPDATE person_stats SET (cover_face, cover_rank) = ({_COVER})
-            WHERE person_id IN ({_IMAGE_PEOPLE})
-            AND (NEW.status = 'done' OR cover_face IN (SELECT id FROM faces WHERE image_id = NEW.id));
+            WHERE NEW.status != 'done' AND person_id IN ({_IMAGE_PEOPLE})
+            AND cover_face IN (SELECT id FROM faces WHERE image_id = NEW.id);
     END;
     """,
 ]
