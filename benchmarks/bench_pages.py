@@ -1,12 +1,13 @@
 """Page-load time of the people app on a large synthetic atlas (issue 15, item 5): faces with random
 128-D embeddings written straight into the store in one transaction, 90 % of them in ``--people``
 people whose sizes follow a Zipf-like law (a few people in many photos, most in few), 10 % in no
-person, a tenth of the people named. The per-person centroids and attributes are then computed as
-the scan's and ``faceatlas cluster``'s last step does (timed apart; ``--cold`` skips it, so the first
-page that needs them pays). Each page is fetched through FastAPI's TestClient once to warm up, then
-``--repeat`` times; the median is printed, with the serving process's peak RSS (the atlas is built in
-a child process, so its memory is not counted). Last, the largest person's page right after a face
-is moved into it (``POST /v1/faces/N/move``, not timed): the page recomputes that person's centroid.
+person, a tenth of the people named, four photos in five dated (2005-2024). The per-person centroids
+and attributes are then computed as the scan's and ``faceatlas cluster``'s last step does (timed
+apart; ``--cold`` skips it, so the first page that needs them pays). Each page is fetched through
+FastAPI's TestClient once to warm up, then ``--repeat`` times; the median is printed, with the
+serving process's peak RSS (the atlas is built in a child process, so its memory is not counted).
+Last, the largest person's page right after a face is moved into it (``POST /v1/faces/N/move``, not
+timed): the page recomputes that person's centroid.
 
     python3 benchmarks/bench_pages.py --faces 1000000 --people 10000 [--json]
 """
@@ -46,9 +47,15 @@ def build(db: Path, faces: int, people: int, seed: int = 0, refresh: bool = True
     rng.shuffle(owner)  # a person's faces are spread over the whole photo library
     with Atlas(db) as atlas, atlas.transaction():
         conn = atlas.conn
+        days = rng.integers(0, 20 * 365, faces)  # taken 2005-2024; a fifth of the photos undated
+        dated = rng.uniform(size=faces) < 0.8
+        base = np.datetime64("2005-01-01T12:00:00")
         conn.executemany(
-            "INSERT INTO images (id, path, status, scanned_at) VALUES (?, ?, 'done', 0)",
-            ((i + 1, f"/photos/{i}.jpg") for i in range(faces)),
+            "INSERT INTO images (id, path, status, scanned_at, taken_at) VALUES (?, ?, 'done', 0, ?)",
+            (
+                (i + 1, f"/photos/{i}.jpg", str(base + np.timedelta64(int(days[i]), "D")) if dated[i] else None)
+                for i in range(faces)
+            ),
         )
         for start in range(0, faces, CHUNK):
             n = min(CHUNK, faces - start)
@@ -93,6 +100,10 @@ def time_pages(db: Path, repeat: int) -> list[dict]:
         ).fetchone()
     pages = [
         ("GET / (people page, first page)", "/"),
+        (
+            "GET /?taken_after=2019&taken_before=2020 (people with a photo from those years)",
+            "/?taken_after=2019&taken_before=2020",
+        ),
         (f"GET /people/{largest[0]} (largest person, {largest[1]:,} faces)", f"/people/{largest[0]}"),
         ("GET /v1/people?limit=50&offset=5000&sort=-size", "/v1/people?limit=50&offset=5000&sort=-size"),
         ("GET /faces (faces in no person, first page)", "/faces"),
