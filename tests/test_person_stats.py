@@ -138,9 +138,14 @@ def test_migration_backfills_an_existing_atlas(tmp_path):
         assert [(p.id, p.face_count, p.cover_face_id) for p in atlas.people.all()] == [(1, 2, 2), (2, 1, 4)]
 
 
-def test_faces_in_no_person_page_in_sql(world):
+@pytest.mark.parametrize("few", [True, False])
+def test_faces_in_no_person_page_in_sql(world, monkeypatch, few):
     """``FaceTable.loose`` == the faces in no person, not ignored, best quality first, from every
-    live face (what the /faces page computed before), page by page and in total."""
+    live face (what the /faces page computed before), page by page and in total, whether they are
+    few (collected first) or many (the quality index walked); the review's questions are the same."""
+    from faceatlas.store.faces import FaceTable
+
+    monkeypatch.setattr(FaceTable, "FEW", 0 if few else 10**9)
     with Atlas(world["db"]) as atlas:
         with atlas.transaction():
             for f in world["faces"]["B"][:3] + world["faces"]["C"][:1]:
@@ -159,8 +164,17 @@ def test_faces_in_no_person_page_in_sql(world):
         assert [f.id for page, _ in pages for f in page] == expected
         assert {total for _, total in pages} == {len(expected)}
         assert atlas.faces.count() == len(atlas.faces.live())
-        plan = " ".join(str(r[3]) for r in atlas.conn.execute("EXPLAIN QUERY PLAN " + atlas.faces.LOOSE_PAGE, (60, 0)))
-        assert "faces_quality" in plan and "TEMP B-TREE" not in plan
+        quality = {f: atlas.faces.get(f).quality for f in expected}  # the review: unknown quality first
+        best_two = sorted(expected, key=lambda f: (quality[f] is not None, -(quality[f] or 0), f))[:2]
+        ids, vectors = atlas.faces.loose_for_review(2)
+        assert ids.tolist() == best_two and vectors.shape == (2, 128)
+        assert atlas.faces.loose_for_review(10)[0].tolist() == sorted(expected)
+        if few:
+            plan = [str(r[3]) for r in atlas.conn.execute("EXPLAIN QUERY PLAN " + atlas.faces.FEW_LOOSE_PAGE, (60, 0))]
+            assert plan[0].startswith("SCAN l")
+        else:
+            plan = [str(r[3]) for r in atlas.conn.execute("EXPLAIN QUERY PLAN " + atlas.faces.LOOSE_PAGE, (60, 0))]
+            assert "faces_quality" in plan[0] and "TEMP B-TREE" not in " ".join(plan)
 
 
 def brute_similar(atlas: Atlas, person_id: int, k: int = 6, max_distance: float = 0.6) -> list[tuple[int, float]]:

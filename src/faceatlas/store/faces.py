@@ -175,61 +175,71 @@ class FaceTable:
             ).fetchone()[0]
         )
 
-    # the page of faces in no person: faces first (CROSS JOIN), walked along the faces_quality index
+    # Faces in no person, best quality first. Where they are many (10 % of the faces: a page finds
+    # its rows at once) the query walks the faces_quality index from the best face (faces first:
+    # CROSS JOIN); where they are few (under 1 face in 20), that walk would pass nearly every face
+    # (10 s at 1M faces), so they are collected first by one scan of a small index (temp.fa_loose).
+    _NOT_PLACED = (
+        "i.status = 'done' AND NOT EXISTS (SELECT 1 FROM assignments pa WHERE pa.face_id = f.id) "
+        "AND f.id NOT IN (SELECT face_id FROM review_skips WHERE face_id IS NOT NULL)"
+    )
+    _BY_QUALITY = "ORDER BY COALESCE(f.quality, 0) DESC, f.id"
+    FEW = 20  # "few": fewer than one live face in FEW
     LOOSE_PAGE = (
-        _SELECT.replace("JOIN images", "CROSS JOIN images", 1)
-        + " WHERE i.status = 'done' AND a.face_id IS NULL"
-        + " AND f.id NOT IN (SELECT face_id FROM review_skips WHERE face_id IS NOT NULL)"
-        + " ORDER BY COALESCE(f.quality, 0) DESC, f.id LIMIT ? OFFSET ?"
+        _SELECT.replace("JOIN images", "CROSS JOIN images", 1) + f" WHERE {_NOT_PLACED} {_BY_QUALITY} LIMIT ? OFFSET ?"
+    )
+    FEW_LOOSE_PAGE = (
+        _SELECT.replace("FROM faces f", "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id", 1)
+        + f" WHERE {_NOT_PLACED} {_BY_QUALITY} LIMIT ? OFFSET ?"
     )
 
-    def loose(self, limit: int, offset: int = 0) -> tuple[list[FaceRecord], int]:
-        """One page of the live faces in no person that the user did not ignore, best quality first
-        (unknown quality as 0, then by id), and how many there are. The page walks the faces_quality
-        index; the total is the live faces less those in a person (person_stats) less the ignored."""
-        rows = self.conn.execute(self.LOOSE_PAGE, (limit, max(0, offset))).fetchall()
+    def loose_total(self) -> int:
+        """How many live faces are in no person and not ignored: the live faces less those in a
+        person (person_stats) less the ignored ones."""
         ignored = self.conn.execute(
             "SELECT COUNT(DISTINCT r.face_id) FROM review_skips r JOIN faces f ON f.id = r.face_id "
             "JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id "
             "WHERE i.status = 'done' AND a.face_id IS NULL"
         ).fetchone()[0]
         placed = self.conn.execute("SELECT TOTAL(faces) FROM person_stats").fetchone()[0]
-        return [_record(r) for r in rows], self.count() - int(placed) - int(ignored)
+        return self.count() - int(placed) - int(ignored)
 
-    def images_embedded_otherwise(self, embedder: str) -> list[str]:
-        """Paths of live images with faces whose vectors are not of space ``embedder`` (what a
-        re-embedding has left to do)."""
-        rows = self.conn.execute(
-            "SELECT DISTINCT i.path FROM faces f JOIN images i ON i.id = f.image_id "
-            "WHERE i.status = 'done' AND f.model != ? ORDER BY i.path",
-            (embedder,),
-        ).fetchall()
-        return [str(r[0]) for r in rows]
+    def _few_loose(self, total: int) -> bool:
+        """Whether the faces in no person are few enough to collect by a scan (then temp.fa_loose
+        holds their ids) rather than walking the quality index."""
+        if total * self.FEW >= self.count():
+            return False
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS fa_loose (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.fa_loose")
+        self.conn.execute(
+            "INSERT INTO temp.fa_loose SELECT f.id FROM faces f "
+            "WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.face_id = f.id)"
+        )
+        return True
 
-    def models(self) -> dict[str, int]:
-        """Live faces per embedder key."""
-        rows = self.conn.execute(
-            "SELECT f.model, COUNT(*) FROM faces f JOIN images i ON i.id = f.image_id "
-            "WHERE i.status = 'done' GROUP BY f.model"
-        ).fetchall()
-        return {str(r[0]): int(r[1]) for r in rows}
+    def loose(self, limit: int, offset: int = 0) -> tuple[list[FaceRecord], int]:
+        """One page of the live faces in no person that the user did not ignore, best quality first
+        (unknown quality as 0, then by id), and how many there are (:meth:`loose_total`)."""
+        total = self.loose_total()
+        sql = self.FEW_LOOSE_PAGE if self._few_loose(total) else self.LOOSE_PAGE
+        rows = self.conn.execute(sql, (limit, max(0, offset))).fetchall()
+        return [_record(r) for r in rows], total
 
     def loose_for_review(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of the live faces in no person that the user did not ignore: all of them in
         id order when there are at most ``limit``, else the ``limit`` best (unknown quality first,
         then best quality, ties by id). Reads only those faces' vectors: the unknown-quality ones
-        from the faces_quality index's 0 entries, the rest walking it from the best."""
-        cond = (
-            "WHERE i.status = 'done' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.face_id = f.id) "
-            "AND f.id NOT IN (SELECT face_id FROM review_skips WHERE face_id IS NOT NULL)"
-        )
-        head = "SELECT f.id, f.embedding FROM faces f CROSS JOIN images i ON i.id = f.image_id "
+        from the faces_quality index's 0 entries, the rest walking it from the best (or, when they
+        are few, from the collected ids)."""
+        source = "FROM faces f"
+        if self._few_loose(self.loose_total()):
+            source = "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id"
+        head = f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED}"
         rows = self.conn.execute(
-            f"{head} {cond} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?", (limit + 1,)
+            f"{head} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?", (limit + 1,)
         ).fetchall()
         rows += self.conn.execute(
-            f"{head} {cond} AND f.quality IS NOT NULL ORDER BY COALESCE(f.quality, 0) DESC, f.id LIMIT ?",
-            (limit + 1 - len(rows),),
+            f"{head} AND f.quality IS NOT NULL {self._BY_QUALITY} LIMIT ?", (limit + 1 - len(rows),)
         ).fetchall()
         if len(rows) <= limit:
             rows.sort(key=lambda r: r[0])
