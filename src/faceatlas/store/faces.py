@@ -249,6 +249,24 @@ class FaceTable:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
+    def images_embedded_otherwise(self, embedder: str) -> list[str]:
+        """Paths of live images with faces whose vectors are not of space ``embedder`` (what a
+        re-embedding has left to do)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT i.path FROM faces f JOIN images i ON i.id = f.image_id "
+            "WHERE i.status = 'done' AND f.model != ? ORDER BY i.path",
+            (embedder,),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def models(self) -> dict[str, int]:
+        """Live faces per embedder key."""
+        rows = self.conn.execute(
+            "SELECT f.model, COUNT(*) FROM faces f JOIN images i ON i.id = f.image_id "
+            "WHERE i.status = 'done' GROUP BY f.model"
+        ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def of_person_page(self, person_id: int, limit: int, offset: int = 0) -> list[tuple[FaceRecord, str | None]]:
         """One page of a person's live faces with when their photo was taken: newest photo first,
         undated last, ties best quality first (as :func:`faceatlas.interop.dates.by_year` orders
