@@ -1,9 +1,13 @@
 """Page-load time of the people app on a large synthetic atlas (issue 15, item 5): faces with random
 128-D embeddings written straight into the store in one transaction, 90 % of them in ``--people``
 people whose sizes follow a Zipf-like law (a few people in many photos, most in few), 10 % in no
-person, a tenth of the people named. Each page is fetched through FastAPI's TestClient once to warm
-up, then ``--repeat`` times; the median is printed, with the serving process's peak RSS (the atlas is
-built in a child process, so its memory is not counted).
+person, a tenth of the people named, four photos in five dated (2005-2024). The per-person centroids
+and attributes are then computed as the scan's and ``faceatlas cluster``'s last step does (timed
+apart; ``--cold`` skips it, so the first page that needs them pays). Each page is fetched through
+FastAPI's TestClient once to warm up, then ``--repeat`` times; the median is printed, with the
+serving process's peak RSS (the atlas is built in a child process, so its memory is not counted).
+Last, the largest person's page right after a face is moved into it (``POST /v1/faces/N/move``, not
+timed): the page recomputes that person's centroid.
 
     python3 benchmarks/bench_pages.py --faces 1000000 --people 10000 [--json]
 """
@@ -34,17 +38,24 @@ def person_sizes(faces: int, people: int) -> np.ndarray:
     return sizes
 
 
-def build(db: Path, faces: int, people: int, seed: int = 0) -> None:
-    """Write the synthetic atlas (images, faces, people, assignments) in one transaction."""
+def build(db: Path, faces: int, people: int, seed: int = 0, refresh: bool = True) -> None:
+    """Write the synthetic atlas (images, faces, people, assignments) in one transaction; with
+    ``refresh``, then compute every person's centroid and attributes (as a clustering pass ends)."""
     rng = np.random.default_rng(seed)
     grouped = int(faces * 0.9)
     owner = np.repeat(np.arange(1, people + 1), person_sizes(grouped, people))
     rng.shuffle(owner)  # a person's faces are spread over the whole photo library
     with Atlas(db) as atlas, atlas.transaction():
         conn = atlas.conn
+        days = rng.integers(0, 20 * 365, faces)  # taken 2005-2024; a fifth of the photos undated
+        dated = rng.uniform(size=faces) < 0.8
+        base = np.datetime64("2005-01-01T12:00:00")
         conn.executemany(
-            "INSERT INTO images (id, path, status, scanned_at) VALUES (?, ?, 'done', 0)",
-            ((i + 1, f"/photos/{i}.jpg") for i in range(faces)),
+            "INSERT INTO images (id, path, status, scanned_at, taken_at) VALUES (?, ?, 'done', 0, ?)",
+            (
+                (i + 1, f"/photos/{i}.jpg", str(base + np.timedelta64(int(days[i]), "D")) if dated[i] else None)
+                for i in range(faces)
+            ),
         )
         for start in range(0, faces, CHUNK):
             n = min(CHUNK, faces - start)
@@ -64,6 +75,13 @@ def build(db: Path, faces: int, people: int, seed: int = 0) -> None:
             "INSERT INTO assignments (face_id, person_id, source, confidence, updated_at) VALUES (?, ?, ?, 1.0, 0)",
             ((i + 1, int(p), "user" if p % 10 == 0 else "auto") for i, p in enumerate(owner)),
         )
+    if refresh:
+        from faceatlas.people.similar import refresh as refresh_people
+
+        t = time.perf_counter()
+        with Atlas(db) as atlas:
+            refresh_people(atlas)
+        print(f"centroids and attributes of every person (scan / cluster's last step): {time.perf_counter() - t:.1f} s")
 
 
 def peak_rss_mb() -> float:
@@ -82,6 +100,10 @@ def time_pages(db: Path, repeat: int) -> list[dict]:
         ).fetchone()
     pages = [
         ("GET / (people page, first page)", "/"),
+        (
+            "GET /?taken_after=2019&taken_before=2020 (people with a photo from those years)",
+            "/?taken_after=2019&taken_before=2020",
+        ),
         (f"GET /people/{largest[0]} (largest person, {largest[1]:,} faces)", f"/people/{largest[0]}"),
         ("GET /v1/people?limit=50&offset=5000&sort=-size", "/v1/people?limit=50&offset=5000&sort=-size"),
         ("GET /faces (faces in no person, first page)", "/faces"),
@@ -106,6 +128,21 @@ def time_pages(db: Path, repeat: int) -> list[dict]:
             row["peak_rss_mb"] = round(peak_rss_mb())
             print(json.dumps(row), flush=True)
             out.append(row)
+        times = []
+        movers = client.get(f"/v1/people/{largest[0] + 1}").json()["faces"][: repeat + 1]
+        for face in movers:
+            client.post(f"/v1/faces/{face['id']}/move", json={"person_id": largest[0]}).raise_for_status()
+            t = time.perf_counter()
+            client.get(f"/people/{largest[0]}").raise_for_status()
+            times.append(time.perf_counter() - t)
+        row = {
+            "page": f"GET /people/{largest[0]} right after a face moved into it (its centroid recomputed)",
+            "first_s": round(times[0], 3),
+            "median_s": round(statistics.median(times[1:]), 3),
+            "peak_rss_mb": round(peak_rss_mb()),
+        }
+        print(json.dumps(row), flush=True)
+        out.append(row)
     return out
 
 
@@ -115,11 +152,14 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5, help="timed fetches per page after the warm-up")
     ap.add_argument("--json", action="store_true", help="print one JSON summary at the end")
+    ap.add_argument("--cold", action="store_true", help="leave the people's centroids to the first page needing them")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "atlas.sqlite3"
         t = time.perf_counter()
-        child = multiprocessing.get_context("spawn").Process(target=build, args=(db, args.faces, args.people))
+        child = multiprocessing.get_context("spawn").Process(
+            target=build, args=(db, args.faces, args.people, 0, not args.cold)
+        )
         child.start()
         child.join()
         if child.exitcode:

@@ -66,7 +66,7 @@ def main() -> None:
             rows, total = people_page(atlas, limit=120, offset=240, sort="name")
             took = time.perf_counter() - t
             print(f"one page of people (GET /v1/people?limit=120&offset=240&sort=name, {total} people): {took:.2f} s")
-            for attempt in ("first (reads the vectors)", "again (vectors in memory)"):
+            for attempt in ("first (computes every centroid, as scan / cluster end)", "again (centroids stored)"):
                 t = time.perf_counter()
                 qs = labeling.questions(atlas, 20)
                 took = time.perf_counter() - t

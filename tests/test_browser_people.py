@@ -95,3 +95,45 @@ def test_review_names_whole_people_then_merge_undo_hide(browser, tmp_path, monke
         _wait(browser, ec.text_to_be_present_in_element((By.ID, "people-pager"), "page 2 of 2"))
         grid = browser.find_element(By.ID, "people-grid").get_attribute("innerHTML")
         assert f"/people/{c}" in grid and f"/people/{a1}" not in grid
+
+
+def test_people_page_filters_by_date_taken(browser, tmp_path, monkeypatch):
+    """The people list's "taken after / before" controls: only people with a photo in the range,
+    kept while paging; a bad date is one line on the page, the list unfiltered."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    from faceatlas.service import web
+
+    w = make_people_atlas(tmp_path / "atlas.sqlite3", photos=tmp_path / "photos")
+    a1, a2, b, c = (w["people"][k] for k in ("A1", "A2", "B", "C"))
+    with Atlas(w["db"]) as atlas, atlas.transaction():  # A1: 2019, A2: 2020-02-29, B: May 2015, C: undated
+        for key, when in (("A1", "2019-07-04T10:00:00"), ("A2", "2020-02-29T12:00:00"), ("B", "2015-05-05T09:30:00")):
+            atlas.images.set_taken_at(atlas.faces.get(w["faces"][key][0]).image_id, when)
+
+    def shown(browser) -> set[int]:
+        cards = browser.find_elements(By.CSS_SELECTOR, "#people-grid a.person-card")
+        return {int(card.get_attribute("data-person-id")) for card in cards}
+
+    with LiveServer(create_app(ServiceSettings(db=w["db"], analysis_processes=0))) as server:
+        browser.get(server.url + "/")
+        _wait(browser, ec.presence_of_element_located((By.ID, "people-grid")))
+        assert shown(browser) == {a1, a2, b, c}
+        browser.find_element(By.ID, "taken-after").send_keys("2016")
+        browser.find_element(By.ID, "taken-before").send_keys("2020-02")
+        browser.find_element(By.ID, "dates-apply").click()
+        _wait(browser, lambda d: "taken_after=2016" in d.current_url)
+        assert shown(browser) == {a1, a2}
+        assert browser.find_element(By.ID, "taken-before").get_attribute("value") == "2020-02"
+
+        monkeypatch.setattr(web, "PAGE_SIZE", 1)  # one person a page: Next keeps the range
+        browser.refresh()
+        first = _wait(browser, lambda d: shown(d) or False)
+        _wait(browser, ec.element_to_be_clickable((By.CSS_SELECTOR, "#people-pager a[rel=next]"))).click()
+        _wait(browser, ec.text_to_be_present_in_element((By.ID, "people-pager"), "page 2 of 2"))
+        assert "taken_before=2020-02" in browser.current_url and (first | shown(browser)) == {a1, a2}
+
+        monkeypatch.setattr(web, "PAGE_SIZE", 120)
+        browser.get(server.url + "/?taken_after=2019-13")
+        error = _wait(browser, ec.presence_of_element_located((By.ID, "dates-error")))
+        assert "is not a date" in error.text and shown(browser) == {a1, a2, b, c}

@@ -231,9 +231,11 @@ def cluster(
 ) -> None:
     """Assign unassigned faces to people (incremental), or re-cluster everything with --full."""
     from faceatlas.people.assign import assign_new_faces, full_recluster
+    from faceatlas.people.similar import refresh
 
     with _open(db) as atlas:
         report = full_recluster(atlas) if full else assign_new_faces(atlas)
+        refresh(atlas)  # the changed people's centroids and attributes, so pages need not
         data = report.to_dict() | {"people": len(atlas.people.all())}
     if as_json:
         emit_json(data)

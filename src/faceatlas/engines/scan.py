@@ -183,6 +183,9 @@ def _scan(atlas, roots, config, workers, progress, on_plan, on_error, assign, en
         report = full_recluster(atlas)  # auto assignments were made in the old space; user decisions stay
     else:
         report = assign_new_faces(atlas)
+    from faceatlas.people.similar import refresh
+
+    refresh(atlas)  # the centroids and attributes of the people whose faces changed (pages need not)
     if plan.vanished or summary.analyzed:
         atlas.thumbnails().prune(set(atlas.faces.live_ids().tolist()))
     summary.assignment = report.to_dict()

@@ -8,7 +8,6 @@ key. Nothing here knows a head: a new head's keys are aggregated and filterable 
 from __future__ import annotations
 
 import statistics
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -110,28 +109,12 @@ def matches(attributes: dict[str, Any], conditions: Sequence[Condition]) -> bool
     return all(c.holds(attributes) for c in conditions)
 
 
-_CACHE: dict[str, dict[int, tuple[tuple, dict[str, Any]]]] = {}  # atlas path → person → (signature, attributes)
-_LOCK = threading.Lock()
-
-
 def people_attributes(atlas) -> dict[int, dict[str, Any]]:
-    """person id → their attributes, for every person with any. Kept per process: only people whose
-    faces changed since the last call are read again (one aggregate query finds them), so a
-    long-running service answers ``/v1/people`` without re-reading every face."""
-    signatures = atlas.faces.attribute_signatures()
-    with _LOCK:
-        known = _CACHE.setdefault(str(atlas.path), {})
-        stale = [pid for pid, sig in signatures.items() if known.get(pid, ((),))[0] != sig]
-    if not stale:
-        fresh = {}
-    else:  # many changed (a first call): one pass over every face beats looking people up
-        fresh = atlas.faces.attributes_by_person(None if len(stale) > len(signatures) // 2 else stale)
-    with _LOCK:
-        for pid in stale:
-            known[pid] = (signatures[pid], person_attributes(fresh.get(pid, [])))
-        for pid in [p for p in known if p not in signatures]:
-            del known[pid]
-        return {pid: known[pid][1] for pid in signatures}
+    """person id → their attributes, for every person with any. Cached per person in the store
+    (person_stats): only people whose faces changed since are read again."""
+    from faceatlas.people.similar import all_attributes
+
+    return all_attributes(atlas)
 
 
 def known_keys(found: Iterable[dict[str, Any]] = ()) -> list[str]:

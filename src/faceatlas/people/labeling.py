@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.errors import StoreError
-from faceatlas.identity.space import default_space
 from faceatlas.index.knn import build_faiss, search
 from faceatlas.index.search import atlas_space
 from faceatlas.io.captions import read_manifest
@@ -204,24 +203,23 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float | None = No
     left out. An unnamed person whose centroid is within ``confirm_distance`` of a named person's
     (that no "not this person" rules out; default: the identity space's ``review.confirm_distance``)
     is asked "Is this X?", others "Who is this?"."""
+    from faceatlas.people.similar import centroids as cached_centroids
+
     space = atlas_space(atlas)
     confirm_distance = space.people.review.confirm_distance if confirm_distance is None else confirm_distance
-    names, states = atlas.people.names(), atlas.people.states()
-    skipped_faces, skipped_people = atlas.people.skips()
-    ids, person_of, _, quality, x = atlas.faces.matrix()
+    names = atlas.people.names()
+    _, skipped_people = atlas.people.skips()
+    # the shown people's sizes, covers and centroids are kept per person in the store (person_stats,
+    # refreshed for the people whose faces changed); the loose faces are read best quality first
+    known = cached_centroids(atlas, "shown")
+    loose_ids, loose_x = atlas.faces.loose_for_review(LOOSE_CONSIDERED)
     out: list[Question] = []
-    if not len(ids):
+    if not len(known.ids) and not len(loose_ids):
         return out
-    shown = np.array([p >= 0 and states.get(int(p)) == "shown" for p in person_of])
-    labels = np.where(shown, person_of, -1)
-    people, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
-    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
-    starts = np.searchsorted(inverse[order], np.arange(len(people)))
-    cover = {int(p): int(ids[order[st]]) for p, st in zip(people, starts) if p >= 0}
-    size = {int(p): int(n) for p, n in zip(people, sizes) if p >= 0}
-    sums = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64)
-    centroids = (sums / sizes[:, None]).astype(np.float32)
-    column = {int(p): i for i, p in enumerate(people) if p >= 0}
+    cover = {int(p): int(c) for p, c in zip(known.ids, known.covers)}
+    size = {int(p): int(n) for p, n in zip(known.ids, known.sizes)}
+    centroids = known.vectors
+    column = {int(p): i for i, p in enumerate(known.ids)}
 
     def ask(kind: str, face_id: int, text: str, **fields) -> Question:
         f = atlas.faces.get(face_id)
@@ -284,10 +282,8 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float | None = No
             )
         else:
             out.append(ask("who", cover[pid], "Who is this?", person_id=pid, faces=size[pid], value=value))
-    loose = np.nonzero((person_of < 0) & ~np.isin(ids, list(skipped_faces)))[0]
-    if len(loose) > LOOSE_CONSIDERED:  # the best-quality ones: poor faces are the hardest to answer
-        loose = loose[np.argsort(-np.nan_to_num(quality[loose], nan=1.0), kind="stable")[:LOOSE_CONSIDERED]]
-    if len(loose):
+    if len(loose_ids):  # at most LOOSE_CONSIDERED, the best-quality ones: poor faces are the hardest
+        loose, x, ids = np.arange(len(loose_ids)), loose_x, loose_ids
         threshold = space.threshold
         dist, idx = search(build_faiss(x[loose]), x[loose], min(50, len(loose)))
         neighbours = ((dist <= threshold) & (idx >= 0)).sum(axis=1) - 1
@@ -466,34 +462,7 @@ def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float
     """ "May be the same person": the shown people whose centroid is nearest ``person_id``'s (within
     ``max_distance``), nearest first, with their cover face and the verification similarity; people
     the user said this one's faces are not are left out."""
+    from faceatlas.people.similar import nearest_people  # centroids cached per person in the store
+
     max_distance = atlas_space(atlas).people.review.similar_distance if max_distance is None else max_distance
-    ids, person_of, _, quality, x = atlas.faces.matrix()
-    states, names = atlas.people.states(), atlas.people.names()
-    mine = person_of == person_id
-    if not mine.any():
-        return []
-    centre = x[mine].mean(axis=0)
-    ruled_out = {c.person_id for c in atlas.people.constraints() if c.kind == "cannot" and c.face_id in set(ids[mine])}
-    people, inverse, sizes = np.unique(person_of, return_inverse=True, return_counts=True)
-    order = np.lexsort((ids, -np.nan_to_num(quality, nan=0.0), inverse))  # by person, best quality first
-    starts = np.searchsorted(inverse[order], np.arange(len(people)))
-    centroids = np.add.reduceat(x[order], starts, axis=0, dtype=np.float64) / sizes[:, None]
-    dist = np.linalg.norm(centroids - centre, axis=1)
-    out = []
-    for j in np.argsort(dist):
-        p, d = int(people[j]), float(dist[j])
-        if d > max_distance or len(out) >= k:
-            break
-        if p < 0 or p == person_id or states.get(p) != "shown" or p in ruled_out:
-            continue
-        out.append(
-            {
-                "id": p,
-                "name": names.get(p),
-                "face_count": int(sizes[j]),
-                "cover_face": int(ids[order[starts[j]]]),
-                "distance": round(d, 4),
-                "similarity": round(default_space().similarity(d), 4),
-            }
-        )
-    return sorted(out, key=lambda r: r["distance"])[:k]
+    return nearest_people(atlas, person_id, k, max_distance)

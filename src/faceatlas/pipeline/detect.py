@@ -194,9 +194,7 @@ class DetectionStage:
         """The main detector's box of the face of ``det`` on an upright crop around it (its boxes are
         what the landmark box mapping is measured for); ``det`` when it finds none there."""
         crop, x0, y0 = square_crop(frame, det, REDETECT_CROP)
-        found = [
-            _shift(d, float(x0), float(y0), 1.0) for d in load(self.config.model_name, self.options).detect(crop)
-        ]
+        found = [_shift(d, float(x0), float(y0), 1.0) for d in load(self.config.model_name, self.options).detect(crop)]
         best = max(found, key=lambda d: d.bbox.iou(det.bbox), default=None)
         return best if best is not None and best.bbox.iou(det.bbox) > 0.3 else det
 

@@ -119,16 +119,11 @@ async def search(request: Request, atlas: AtlasDep, top: Annotated[int, Query(ge
 def _person_json(atlas: Atlas, person_id: int, faces: bool = True, taken: DateRange | None = None) -> dict:
     """A person; with ``faces``, each with ``taken_at``, only those taken in ``taken`` when given."""
     p = atlas.people.get(person_id)
-    from faceatlas.people.attributes import person_attributes
+    from faceatlas.people.similar import person_summary
 
-    records = atlas.faces.of_person(person_id)
-    out = {
-        "id": p.id,
-        "name": p.name,
-        "face_count": p.face_count,
-        "attributes": person_attributes((f.quality, f.attributes) for f in records),
-    }
+    out = {"id": p.id, "name": p.name, "face_count": p.face_count, "attributes": person_summary(atlas, person_id)}
     if faces:
+        records = atlas.faces.of_person(person_id)
         when = atlas.images.taken_at_of_faces(person_id)
         taken = taken or DateRange()
         out["faces"] = [

@@ -41,6 +41,8 @@ def people_page(
     view: str = "all",
     sort: str = "-size",
     page: int = 1,
+    taken_after: str = "",
+    taken_before: str = "",
     atlas: Atlas = Depends(get_atlas),
 ) -> HTMLResponse:
     if settings_of(request).keys_required:
@@ -48,10 +50,20 @@ def people_page(
             require_read(request)
         except ApiError:
             return templates.TemplateResponse(request, "login.html", {"title": "Sign in"}, status_code=401)
+    from urllib.parse import urlencode
+
+    from faceatlas.errors import InvalidInputError
+    from faceatlas.interop.dates import DateRange
     from faceatlas.service.people_app import people_page as one_page
 
     sort = sort if sort in ("size", "-size", "name", "recent") else "-size"
     page = max(1, page)
+    error = None
+    try:  # only people with a photo taken in the range (both ends inclusive, at the precision typed)
+        taken = DateRange.parse(taken_after, taken_before, ("taken after", "taken before"))
+    except InvalidInputError as exc:
+        taken, error = DateRange(), str(exc)
+    dated = atlas.images.people_taken_between(taken.after, taken.before) if taken else None
     rows, total = one_page(
         atlas,
         unnamed=view == "unnamed",
@@ -59,14 +71,19 @@ def people_page(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
         sort=sort,
+        where=None if dated is None else dated.__contains__,
     )
     cards = [{"id": r["id"], "name": r["name"], "count": r["face_count"], "cover": r["cover_face"]} for r in rows]
     counts = atlas.images.counts()
-    people = total if view == "all" else len(atlas.people.all())  # the whole list is read once per page
+    people = total if view == "all" and not taken else len(atlas.people.all())
     stats = {"people": people, "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
-    pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort}
+    dates = {"after": taken.after or "", "before": taken.before or "", "error": error}
+    query = urlencode({"view": view, "sort": sort} | {f"taken_{k}": v for k, v in dates.items() if k != "error" and v})
+    pages = {"page": page, "last": max(1, -(-total // PAGE_SIZE)), "total": total, "sort": sort, "query": query}
     return templates.TemplateResponse(
-        request, "people.html", {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages}
+        request,
+        "people.html",
+        {"title": "People", "cards": cards, "view": view, "stats": stats, "pages": pages, "dates": dates},
     )
 
 
@@ -83,33 +100,31 @@ def person_page(request: Request, person_id: int, page: int = 1, atlas: Atlas = 
                 request, "gone.html", {"title": "Not found", "person_id": person_id}, status_code=404
             )
         return RedirectResponse(f"/people/{target}", status_code=303)
+    from faceatlas.interop.dates import by_year
+    from faceatlas.people.attributes import describe
     from faceatlas.people.labeling import similar_people
+    from faceatlas.people.similar import person_summary
 
-    faces = atlas.faces.of_person(person_id)
     others = [p for p in atlas.people.all() if p.id != person_id]
-    last = max(1, -(-len(faces) // FACE_PAGE_SIZE))
+    last = max(1, -(-person.face_count // FACE_PAGE_SIZE))
     page = min(max(1, page), last)
     first = (page - 1) * FACE_PAGE_SIZE
-    from faceatlas.people.attributes import describe, person_attributes
-
-    summary = describe(person_attributes((f.quality, f.attributes) for f in faces))
-    from faceatlas.interop.dates import by_year
-
-    when = atlas.images.taken_at_of_faces(person_id)
-    ordered = [f for _, group in by_year(faces, lambda f: when.get(f.id)) for f in group]  # newest year first
-    years = by_year(ordered[first : first + FACE_PAGE_SIZE], lambda f: when.get(f.id))  # this page's faces
+    rows = atlas.faces.of_person_page(person_id, FACE_PAGE_SIZE, first)  # newest year first
+    when = {f.id: taken for f, taken in rows if taken}
+    faces = [f for f, _ in rows]
+    years = by_year(faces, lambda f: when.get(f.id))  # this page's faces
     return templates.TemplateResponse(
         request,
         "person.html",
         {
             "title": person.name or f"Person {person.id}",
             "person": person,
-            "faces": ordered[first : first + FACE_PAGE_SIZE],
+            "faces": faces,
             "years": years,
             "taken": when,
-            "pages": {"page": page, "last": last, "total": len(faces), "first": first + 1},
+            "pages": {"page": page, "last": last, "total": person.face_count, "first": first + 1},
             "others": others,
-            "attributes": summary,
+            "attributes": describe(person_summary(atlas, person_id)),
             "name_source": atlas.people.name_source(person_id),
             "similar": similar_people(atlas, person_id),
         },

@@ -3,7 +3,8 @@
 The check opens the file with plain SQLite (no migration, nothing written) and runs
 ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``. The backup uses SQLite's online backup
 (a consistent copy even while a scan writes); a file too damaged for that is copied byte for byte,
-with its WAL. Rebuilding re-creates the SQL indexes (``REINDEX``) and the FAISS index beside the atlas.
+with its WAL. Rebuilding re-creates the SQL indexes (``REINDEX``), counts the people's faces again
+(person_stats) and rebuilds the FAISS index beside the atlas.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def check(path: Path) -> DoctorReport:
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 report.problems.append(f"{len(broken)} rows point at rows that do not exist")
+            has_stats = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'person_stats'").fetchone()
+            if has_stats and not report.problems:
+                from faceatlas.store.stats import mismatches
+
+                wrong = mismatches(conn)
+                if wrong:
+                    report.problems.append(f"{wrong} people's stored face counts are wrong (--rebuild counts again)")
             for table in ("images", "faces", "people"):
                 try:
                     report.counts[table] = int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
@@ -88,10 +96,12 @@ def rebuild_indexes(path: Path) -> list[str]:
     demand). Returns what was rebuilt."""
     from faceatlas.index import FaceIndex
     from faceatlas.store import Atlas
+    from faceatlas.store.stats import recount
 
     with Atlas(path) as atlas:
         atlas.conn.execute("REINDEX")
+        recount(atlas.conn)
         for suffix in (".faiss", ".faiss.json"):
             atlas.sidecar(suffix).unlink(missing_ok=True)
         index = FaceIndex.open(atlas)
-    return ["sql indexes", f"faiss index ({index.size} faces)"]
+    return ["sql indexes", "people's face counts", f"faiss index ({index.size} faces)"]

@@ -177,11 +177,87 @@ class FaceTable:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def count(self) -> int:
+        """Live faces: all faces less those of photos not present (few), both from indexes."""
         return int(
             self.conn.execute(
-                "SELECT COUNT(*) FROM faces f JOIN images i ON i.id = f.image_id WHERE i.status = 'done'"
+                "SELECT (SELECT COUNT(*) FROM faces) - (SELECT COUNT(*) FROM faces f JOIN images i "
+                "ON i.id = f.image_id WHERE i.status != 'done')"
             ).fetchone()[0]
         )
+
+    # Faces in no person, best quality first. Where they are many (10 % of the faces: a page finds
+    # its rows at once) the query walks the faces_quality index from the best face (faces first:
+    # CROSS JOIN); where they are few (under 1 face in 20), that walk would pass nearly every face
+    # (10 s at 1M faces), so they are collected first by one scan of a small index (temp.fa_loose).
+    _NOT_PLACED = (
+        "i.status = 'done' AND NOT EXISTS (SELECT 1 FROM assignments pa WHERE pa.face_id = f.id) "
+        "AND f.id NOT IN (SELECT face_id FROM review_skips WHERE face_id IS NOT NULL)"
+    )
+    _BY_QUALITY = "ORDER BY COALESCE(f.quality, 0) DESC, f.id"
+    FEW = 20  # "few": fewer than one live face in FEW
+    LOOSE_PAGE = (
+        _SELECT.replace("JOIN images", "CROSS JOIN images", 1) + f" WHERE {_NOT_PLACED} {_BY_QUALITY} LIMIT ? OFFSET ?"
+    )
+    FEW_LOOSE_PAGE = (
+        _SELECT.replace("FROM faces f", "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id", 1)
+        + f" WHERE {_NOT_PLACED} {_BY_QUALITY} LIMIT ? OFFSET ?"
+    )
+
+    def loose_total(self) -> int:
+        """How many live faces are in no person and not ignored: the live faces less those in a
+        person (person_stats) less the ignored ones."""
+        ignored = self.conn.execute(
+            "SELECT COUNT(DISTINCT r.face_id) FROM review_skips r JOIN faces f ON f.id = r.face_id "
+            "JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id "
+            "WHERE i.status = 'done' AND a.face_id IS NULL"
+        ).fetchone()[0]
+        placed = self.conn.execute("SELECT TOTAL(faces) FROM person_stats").fetchone()[0]
+        return self.count() - int(placed) - int(ignored)
+
+    def _few_loose(self, total: int) -> bool:
+        """Whether the faces in no person are few enough to collect by a scan (then temp.fa_loose
+        holds their ids) rather than walking the quality index."""
+        if total * self.FEW >= self.count():
+            return False
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS fa_loose (id INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM temp.fa_loose")
+        self.conn.execute(
+            "INSERT INTO temp.fa_loose SELECT f.id FROM faces f "
+            "WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.face_id = f.id)"
+        )
+        return True
+
+    def loose(self, limit: int, offset: int = 0) -> tuple[list[FaceRecord], int]:
+        """One page of the live faces in no person that the user did not ignore, best quality first
+        (unknown quality as 0, then by id), and how many there are (:meth:`loose_total`)."""
+        total = self.loose_total()
+        sql = self.FEW_LOOSE_PAGE if self._few_loose(total) else self.LOOSE_PAGE
+        rows = self.conn.execute(sql, (limit, max(0, offset))).fetchall()
+        return [_record(r) for r in rows], total
+
+    def loose_for_review(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the live faces in no person that the user did not ignore: all of them in
+        id order when there are at most ``limit``, else the ``limit`` best (unknown quality first,
+        then best quality, ties by id). Reads only those faces' vectors: the unknown-quality ones
+        from the faces_quality index's 0 entries, the rest walking it from the best (or, when they
+        are few, from the collected ids)."""
+        source = "FROM faces f"
+        if self._few_loose(self.loose_total()):
+            source = "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id"
+        head = f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED}"
+        rows = self.conn.execute(
+            f"{head} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?", (limit + 1,)
+        ).fetchall()
+        rows += self.conn.execute(
+            f"{head} AND f.quality IS NOT NULL {self._BY_QUALITY} LIMIT ?", (limit + 1 - len(rows),)
+        ).fetchall()
+        if len(rows) <= limit:
+            rows.sort(key=lambda r: r[0])
+        rows = rows[:limit]
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 128), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
     def images_embedded_otherwise(self, embedder: str) -> list[str]:
         """Paths of live images with faces whose vectors are not of space ``embedder`` (what a
@@ -201,37 +277,18 @@ class FaceTable:
         ).fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
-    _PERSON_FACES = (
-        "FROM faces f JOIN images i ON i.id = f.image_id JOIN assignments a ON a.face_id = f.id "
-        "WHERE i.status = 'done' AND f.attributes IS NOT NULL"
-    )
-
-    def attribute_signatures(self) -> dict[int, tuple]:
-        """person id → a signature of their faces with attributes (count, ids, last scan, qualities):
-        it changes whenever what :meth:`attributes_by_person` returns for them may have. One aggregate
-        query, no JSON read."""
+    def of_person_page(self, person_id: int, limit: int, offset: int = 0) -> list[tuple[FaceRecord, str | None]]:
+        """One page of a person's live faces with when their photo was taken: newest photo first,
+        undated last, ties best quality first (as :func:`faceatlas.interop.dates.by_year` orders
+        :meth:`of_person`), sorted by SQLite without reading the other pages' vectors."""
         rows = self.conn.execute(
-            "SELECT a.person_id, COUNT(*), TOTAL(f.id), MAX(i.scanned_at), TOTAL(f.quality), "
-            f"TOTAL(LENGTH(f.attributes)) {self._PERSON_FACES} GROUP BY a.person_id"
-        )
-        return {int(r[0]): tuple(r[1:]) for r in rows}
+            _SELECT.replace("FROM faces f", ", i.taken_at FROM faces f", 1)
+            + " WHERE a.person_id = ? AND i.status = 'done'"
+            " ORDER BY i.taken_at IS NULL OR i.taken_at = '', i.taken_at DESC, f.quality DESC, f.id LIMIT ? OFFSET ?",
+            (person_id, limit, max(0, offset)),
+        ).fetchall()
+        return [(_record(r), r[-1] or None) for r in rows]
 
-    def attributes_by_person(self, person_ids: list[int] | None = None) -> dict[int, list[tuple[float | None, dict]]]:
-        """person id → (quality, attributes) of each of their live faces that has attributes (all
-        people, or those of ``person_ids``)."""
-        out: dict[int, list[tuple[float | None, dict]]] = {}
-        sql = f"SELECT a.person_id, f.quality, f.attributes {self._PERSON_FACES}"
-        chunks: list[list[int] | None] = [None]
-        if person_ids is not None:
-            chunks = [person_ids[i : i + 500] for i in range(0, len(person_ids), 500)]
-        for chunk in chunks:
-            if chunk is None:
-                rows = self.conn.execute(sql)
-            else:
-                rows = self.conn.execute(sql + f" AND a.person_id IN ({','.join('?' * len(chunk))})", chunk)
-            for pid, quality, text in rows:
-                out.setdefault(int(pid), []).append((quality, json.loads(text)))
-        return out
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Live faces as arrays, in id order, without building a record per face (the review's and
         identification's view at 100k+ faces): ids, person id (-1: none), confirmed by the user

@@ -8,10 +8,16 @@ import time
 from faceatlas.errors import StoreError
 from faceatlas.store.records import Constraint, PersonRecord
 
-# the best-quality live face of person p (ties: lowest id), as a correlated subquery
-_COVER = """(SELECT cf.id FROM assignments ca JOIN faces cf ON cf.id = ca.face_id
-             JOIN images ci ON ci.id = cf.image_id AND ci.status = 'done'
-             WHERE ca.person_id = p.id ORDER BY cf.quality DESC, cf.id LIMIT 1)"""
+# a person's live face count and cover face (best quality, then lowest id) are kept in person_stats
+# by triggers (store/schema.py): reading them costs nothing at any size
+_PERSON = """SELECT p.id, p.name, COALESCE(s.faces, 0), s.cover_face, p.state
+             FROM people p LEFT JOIN person_stats s ON s.person_id = p.id"""
+_SORTS = {
+    "-size": "s.faces DESC, p.id",
+    "size": "s.faces, p.id",
+    "name": "",
+    "recent": "p.id DESC",
+}
 
 
 class PeopleTable:
@@ -24,14 +30,7 @@ class PeopleTable:
         return int(cur.lastrowid)
 
     def get(self, person_id: int) -> PersonRecord:
-        row = self.conn.execute(
-            f"""SELECT p.id, p.name, COUNT(i.id), {_COVER}, p.state FROM people p
-               LEFT JOIN assignments a ON a.person_id = p.id
-               LEFT JOIN faces f ON f.id = a.face_id
-               LEFT JOIN images i ON i.id = f.image_id AND i.status = 'done'
-               WHERE p.id = ? GROUP BY p.id""",
-            (person_id,),
-        ).fetchone()
+        row = self.conn.execute(_PERSON + " WHERE p.id = ?", (person_id,)).fetchone()
         if row is None:
             raise StoreError(f"no person with id {person_id}")
         return PersonRecord(*row)
@@ -39,20 +38,35 @@ class PeopleTable:
     def all(self, include_hidden: bool = False) -> list[PersonRecord]:
         """People with at least one live face (and its cover face), largest first, then by id;
         hidden people only with ``include_hidden``."""
-        where = "WHERE r.rn = 1" + ("" if include_hidden else " AND p.state = 'shown'")
-        # One pass with window functions; the cover face as a correlated subquery of the grouped query
-        # made the people page take 17 s at 1M faces (benchmarks/bench_pages.py).
-        rows = self.conn.execute(
-            f"""WITH ranked AS (
-                 SELECT a.person_id AS pid, f.id AS fid, COUNT(*) OVER (PARTITION BY a.person_id) AS n,
-                        ROW_NUMBER() OVER (PARTITION BY a.person_id ORDER BY f.quality DESC, f.id) AS rn
-                 FROM assignments a JOIN faces f ON f.id = a.face_id
-                 JOIN images i ON i.id = f.image_id AND i.status = 'done')
-               SELECT p.id, p.name, r.n, r.fid, p.state FROM ranked r JOIN people p ON p.id = r.pid
-               {where}
-               ORDER BY r.n DESC, p.id"""
-        ).fetchall()
+        state = "" if include_hidden else " AND p.state = 'shown'"
+        rows = self.conn.execute(f"{_PERSON} WHERE s.faces > 0{state} ORDER BY {_SORTS['-size']}").fetchall()
         return [PersonRecord(*r) for r in rows]
+
+    def page(
+        self,
+        state: str = "shown",
+        unnamed: bool = False,
+        sort: str = "-size",
+        limit: int = 0,
+        offset: int = 0,
+    ) -> tuple[list[PersonRecord], int]:
+        """One page of the people with a live face in ``state`` (``unnamed``: without a name), sorted
+        by ``sort`` (size, -size, name, recent), and how many there are: one indexed query each."""
+        if sort not in _SORTS:
+            raise StoreError(f"unknown sort {sort!r}: one of {', '.join(_SORTS)}")
+        where = "WHERE s.faces > 0 AND p.state = ?" + (" AND p.name IS NULL" if unnamed else "")
+        total = self.conn.execute(
+            f"SELECT COUNT(*) FROM people p JOIN person_stats s ON s.person_id = p.id {where}", (state,)
+        ).fetchone()[0]
+        if sort == "name":  # names compare casefolded (SQLite's NOCASE folds ASCII only): sorted here
+            rows = self.conn.execute(f"{_PERSON} {where}", (state,)).fetchall()
+            rows.sort(key=lambda r: (r[1] is None, (r[1] or "").casefold(), r[0]))
+            rows = rows[max(0, offset) : max(0, offset) + limit] if limit else rows[max(0, offset) :]
+        else:
+            rows = self.conn.execute(
+                f"{_PERSON} {where} ORDER BY {_SORTS[sort]} LIMIT ? OFFSET ?", (state, limit or -1, max(0, offset))
+            ).fetchall()
+        return [PersonRecord(*r) for r in rows], int(total)
 
     def states(self) -> dict[int, str]:
         """person id → 'shown' | 'hidden' | 'deleted'."""

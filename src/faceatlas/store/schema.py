@@ -7,6 +7,37 @@ keys off (so a table can be rebuilt, SQLite's documented way to change a column)
 
 from __future__ import annotations
 
+# person_stats (migration 11) is kept by triggers; the pieces they share:
+# whether face F is live (its photo is present)
+_LIVE = "EXISTS (SELECT 1 FROM faces lf JOIN images li ON li.id = lf.image_id WHERE lf.id = {F} AND li.status = 'done')"
+# the person's cover face (best quality, NULL last, then lowest id) and its rank, recomputed from all
+# their faces: only when the cover leaves or gets worse (never once per face of a bulk change)
+_COVER = (
+    "SELECT cf.id, COALESCE(cf.quality, -1e300) FROM assignments ca JOIN faces cf ON cf.id = ca.face_id "
+    "JOIN images ci ON ci.id = cf.image_id AND ci.status = 'done' "
+    "WHERE ca.person_id = person_stats.person_id ORDER BY cf.quality DESC, cf.id LIMIT 1"
+)
+_RANK = "(SELECT COALESCE(quality, -1e300) FROM faces WHERE id = NEW.face_id)"
+_BETTER = f"cover_face IS NULL OR {_RANK} > cover_rank OR ({_RANK} = cover_rank AND NEW.face_id < cover_face)"
+# a live face joins a person: one more face, maybe the new cover
+_ADD = f"""
+    UPDATE person_stats SET faces = faces + 1, version = version + 1,
+        cover_rank = CASE WHEN {_BETTER} THEN {_RANK} ELSE cover_rank END,
+        cover_face = CASE WHEN {_BETTER} THEN NEW.face_id ELSE cover_face END
+        WHERE person_id = NEW.person_id AND {_LIVE.format(F="NEW.face_id")};"""
+# a live face leaves a person: one face less, the cover recomputed if it was the cover
+_REMOVE = f"""
+    UPDATE person_stats SET faces = faces - 1, version = version + 1
+        WHERE person_id = OLD.person_id AND {_LIVE.format(F="OLD.face_id")};
+    UPDATE person_stats SET (cover_face, cover_rank) = ({_COVER})
+        WHERE person_id = OLD.person_id AND cover_face = OLD.face_id;"""
+_IMAGE_PEOPLE = "SELECT a.person_id FROM faces f JOIN assignments a ON a.face_id = f.id WHERE f.image_id = NEW.id"
+# the best face of the person in the photo NEW (a photo back in the atlas: it may hold a better cover)
+_IMAGE_BEST = (
+    "SELECT bf.id, COALESCE(bf.quality, -1e300) FROM faces bf JOIN assignments ba ON ba.face_id = bf.id "
+    "WHERE bf.image_id = NEW.id AND ba.person_id = person_stats.person_id ORDER BY bf.quality DESC, bf.id LIMIT 1"
+)
+
 MIGRATIONS: list[str] = [
     # 1: images, faces, people, assignments, user constraints
     """
@@ -190,6 +221,80 @@ MIGRATIONS: list[str] = [
         created_at  REAL NOT NULL
     );
     CREATE INDEX caption_names_image ON caption_names(image_id);
+    """,
+    # per-person figures kept by the store itself (issue 15: pages at 1M faces): the live face
+    # count, the cover face, and a version bumped by every change to the person's live faces; the
+    # centroid and attribute summary are cached with the version they were computed at (stale when
+    # it differs, refreshed when read: store/stats.py). Triggers keep it right on every path (scan,
+    # clustering, corrections, undo's replay, deletes, photos gone missing). Faces by quality: the
+    # page of faces in no person walks them best first.
+    f"""
+    CREATE TABLE person_stats (
+        person_id   INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        faces       INTEGER NOT NULL DEFAULT 0,
+        cover_face  INTEGER,
+        cover_rank  REAL,
+        version     INTEGER NOT NULL DEFAULT 0,
+        cached      INTEGER NOT NULL DEFAULT -1,
+        centroid    BLOB,
+        attributes  TEXT
+    );
+    CREATE INDEX person_stats_faces ON person_stats(faces);
+    CREATE INDEX faces_quality ON faces(COALESCE(quality, 0) DESC, id);
+    INSERT INTO person_stats (person_id, faces, cover_face, cover_rank)
+        SELECT p.id, COALESCE(r.n, 0), r.fid, r.q FROM people p LEFT JOIN (
+            SELECT pid, n, fid, q FROM (
+                SELECT a.person_id AS pid, f.id AS fid, COALESCE(f.quality, -1e300) AS q,
+                       COUNT(*) OVER (PARTITION BY a.person_id) AS n,
+                       ROW_NUMBER() OVER (PARTITION BY a.person_id ORDER BY f.quality DESC, f.id) AS rn
+                FROM assignments a JOIN faces f ON f.id = a.face_id
+                JOIN images i ON i.id = f.image_id AND i.status = 'done')
+            WHERE rn = 1) r ON r.pid = p.id;
+    CREATE TRIGGER person_stats_person AFTER INSERT ON people BEGIN
+        INSERT OR IGNORE INTO person_stats (person_id) VALUES (NEW.id);
+    END;
+    CREATE TRIGGER person_stats_assign_ins AFTER INSERT ON assignments BEGIN {_ADD}
+    END;
+    CREATE TRIGGER person_stats_assign_del AFTER DELETE ON assignments BEGIN {_REMOVE}
+    END;
+    CREATE TRIGGER person_stats_assign_upd AFTER UPDATE OF person_id, face_id ON assignments
+        WHEN OLD.person_id != NEW.person_id OR OLD.face_id != NEW.face_id BEGIN {_REMOVE} {_ADD}
+    END;
+    CREATE TRIGGER person_stats_face_gone BEFORE DELETE ON faces BEGIN
+        DELETE FROM assignments WHERE face_id = OLD.id;
+    END;
+    CREATE TRIGGER person_stats_image_gone BEFORE DELETE ON images BEGIN
+        DELETE FROM faces WHERE image_id = OLD.id;
+    END;
+    CREATE TRIGGER person_stats_face_changed AFTER UPDATE OF quality, embedding, attributes ON faces BEGIN
+        UPDATE person_stats SET version = version + 1
+            WHERE person_id = (SELECT person_id FROM assignments WHERE face_id = NEW.id);
+        UPDATE person_stats SET cover_face = NEW.id, cover_rank = COALESCE(NEW.quality, -1e300)
+            WHERE person_id = (SELECT person_id FROM assignments WHERE face_id = NEW.id)
+            AND NEW.quality IS NOT OLD.quality AND {_LIVE.format(F="NEW.id")} AND (cover_face IS NULL
+                OR COALESCE(NEW.quality, -1e300) > cover_rank
+                OR (COALESCE(NEW.quality, -1e300) = cover_rank AND NEW.id < cover_face));
+        UPDATE person_stats SET (cover_face, cover_rank) = ({_COVER})
+            WHERE person_id = (SELECT person_id FROM assignments WHERE face_id = NEW.id)
+            AND cover_face = NEW.id AND COALESCE(NEW.quality, -1e300) < cover_rank;
+    END;
+    CREATE TRIGGER person_stats_image_status AFTER UPDATE OF status ON images
+        WHEN (OLD.status = 'done') != (NEW.status = 'done') BEGIN
+        UPDATE person_stats SET version = version + 1,
+            faces = faces + (CASE WHEN NEW.status = 'done' THEN 1 ELSE -1 END) * (
+                SELECT COUNT(*) FROM faces f JOIN assignments a ON a.face_id = f.id
+                WHERE f.image_id = NEW.id AND a.person_id = person_stats.person_id)
+            WHERE person_id IN ({_IMAGE_PEOPLE});
+        UPDATE person_stats SET (cover_face, cover_rank) = ({_IMAGE_BEST})
+            WHERE NEW.status = 'done' AND person_id IN ({_IMAGE_PEOPLE}) AND (cover_face IS NULL OR EXISTS (
+                SELECT 1 FROM faces bf JOIN assignments ba ON ba.face_id = bf.id
+                WHERE bf.image_id = NEW.id AND ba.person_id = person_stats.person_id
+                AND (COALESCE(bf.quality, -1e300) > cover_rank
+                     OR (COALESCE(bf.quality, -1e300) = cover_rank AND bf.id < cover_face))));
+        UPDATE person_stats SET (cover_face, cover_rank) = ({_COVER})
+            WHERE NEW.status != 'done' AND person_id IN ({_IMAGE_PEOPLE})
+            AND cover_face IN (SELECT id FROM faces WHERE image_id = NEW.id);
+    END;
     """,
 ]
 
