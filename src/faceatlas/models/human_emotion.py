@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from faceatlas.models.fer_emotion import EXPRESSIONS
+from faceatlas.models.fer_emotion import expression_attributes
 from faceatlas.models.human import HumanNet, npm_file
 from faceatlas.models.registry import ModelKind, ModelSpec, register
 from faceatlas.types import Face
@@ -24,11 +24,7 @@ class HumanExpressionHead:
         self.net = net
 
     def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
-        p = self.net.run(image, face)
-        return {
-            "expression": EXPRESSIONS[int(np.argmax(p))],
-            "expression_scores": {k: float(v) for k, v in zip(EXPRESSIONS, p)},
-        }
+        return expression_attributes(self.net.run(image, face))
 
 
 SPEC = register(
