@@ -52,19 +52,25 @@ def _unit(crop: np.ndarray, sigma: float = 0.0) -> np.ndarray | None:
     return v / norm if norm > 1e-6 else None
 
 
-def box_crop(grey: np.ndarray, bbox: BBox) -> np.ndarray | None:
-    """The box widened by :data:`MARGIN` a side, square, edges replicated, :data:`SIDE` px."""
-    h, w = grey.shape
+def square_crop(image: np.ndarray, bbox: BBox, context: float, side: int) -> np.ndarray | None:
+    """A square ``context`` times the box's longer side around its centre (edges replicated), resized
+    to ``side`` px; None for a box under 2 px."""
+    h, w = image.shape[:2]
     cx, cy = bbox.center
-    half = max(bbox.width, bbox.height) * (0.5 + MARGIN)
+    half = max(bbox.width, bbox.height) * context / 2
     x1, y1, x2, y2 = (int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
     if x2 - x1 < 2 or y2 - y1 < 2:
         return None
     pad = max(0, -x1, -y1, x2 - w, y2 - h)
     if pad:
-        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         x1, y1, x2, y2 = x1 + pad, y1 + pad, x2 + pad, y2 + pad
-    return cv2.resize(grey[y1:y2, x1:x2], (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(cv2.resize(image[y1:y2, x1:x2], (side, side), interpolation=cv2.INTER_AREA))
+
+
+def box_crop(grey: np.ndarray, bbox: BBox) -> np.ndarray | None:
+    """The box widened by :data:`MARGIN` a side, square, edges replicated, :data:`SIDE` px."""
+    return square_crop(grey, bbox, 1.0 + 2.0 * MARGIN, SIDE)
 
 
 def aligned_crop(grey: np.ndarray, landmarks5: np.ndarray) -> np.ndarray | None:

@@ -7,9 +7,9 @@ the test half it rejects all 7 and 2 small real faces (26 and 32 px wide)."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
+from faceatlas.research.signature import square_crop
 from faceatlas.types import BBox
 
 SIDE = 200  # px: the crop (twice the face box) is resized to this, so the face is ~100 px wide
@@ -19,17 +19,7 @@ DETECTORS = ("dlib-hog", "dlib-mmod")  # the cheaper first
 
 def face_crop(rgb: np.ndarray, bbox: BBox, context: float = CONTEXT, side: int = SIDE) -> np.ndarray | None:
     """A square crop ``context`` times the box around its centre (edges replicated), ``side`` px."""
-    h, w = rgb.shape[:2]
-    cx, cy = bbox.center
-    half = max(bbox.width, bbox.height) * context / 2
-    x1, y1, x2, y2 = (int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
-    if x2 - x1 < 2 or y2 - y1 < 2:
-        return None
-    pad = max(0, -x1, -y1, x2 - w, y2 - h)
-    if pad:
-        rgb = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        x1, y1, x2, y2 = x1 + pad, y1 + pad, x2 + pad, y2 + pad
-    return np.ascontiguousarray(cv2.resize(rgb[y1:y2, x1:x2], (side, side), interpolation=cv2.INTER_AREA))
+    return square_crop(rgb, bbox, context, side)
 
 
 def confirmed_on(crop: np.ndarray, detectors: tuple[str, ...] = DETECTORS) -> bool:
