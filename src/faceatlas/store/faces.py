@@ -235,8 +235,9 @@ class FaceTable:
         rows = self.conn.execute(sql, (limit, max(0, offset))).fetchall()
         return [_record(r) for r in rows], total
 
-    def loose_for_review(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of the live faces in no person that the user did not ignore: all of them in
+    def loose_for_review(self, limit: int, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the live faces in no person that the user did not ignore (with ``dim``:
+        only the ``dim``-wide vectors; during a re-embedding the others wait): all of them in
         id order when there are at most ``limit``, else the ``limit`` best (unknown quality first,
         then best quality, ties by id). Reads only those faces' vectors: the unknown-quality ones
         from the faces_quality index's 0 entries, the rest walking it from the best (or, when they
@@ -244,18 +245,21 @@ class FaceTable:
         source = "FROM faces f"
         if self._few_loose(self.loose_total()):
             source = "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id"
-        head = f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED}"
+        head = (
+            f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED} "
+            "AND (?1 IS NULL OR LENGTH(f.embedding) = 4 * ?1)"
+        )
         rows = self.conn.execute(
-            f"{head} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?", (limit + 1,)
+            f"{head} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?2", (dim, limit + 1)
         ).fetchall()
         rows += self.conn.execute(
-            f"{head} AND f.quality IS NOT NULL {self._BY_QUALITY} LIMIT ?", (limit + 1 - len(rows),)
+            f"{head} AND f.quality IS NOT NULL {self._BY_QUALITY} LIMIT ?2", (dim, limit + 1 - len(rows))
         ).fetchall()
         if len(rows) <= limit:
             rows.sort(key=lambda r: r[0])
         rows = rows[:limit]
         if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 128), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, dim or 128), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 

@@ -1,0 +1,48 @@
+"""Regressions found reviewing the person_stats / identity-space / curate session: each test failed
+before its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from faceatlas.identity.space import DEFAULT_EMBEDDER, space_of
+from faceatlas.store import Atlas
+from people_fixtures import add_face, make_people_atlas
+
+
+@pytest.fixture()
+def world(tmp_path):
+    return make_people_atlas(tmp_path / "atlas.sqlite3")
+
+
+def _reembedding(atlas: Atlas, world: dict) -> list[int]:
+    """A re-embedding half done: the atlas has switched to dlib's 128-d space; every face is still in
+    an older 512-d space but one of A1's and the loose face. Returns the re-embedded face ids."""
+    new = space_of(DEFAULT_EMBEDDER)
+    rng = np.random.default_rng(5)
+    redone = [world["faces"]["A1"][0], world["faces"]["loose"][0]]
+    with atlas.transaction():
+        for fid, blob in atlas.conn.execute("SELECT id, embedding FROM faces").fetchall():
+            old = np.concatenate([np.frombuffer(blob, np.float32), np.zeros(384, np.float32)])
+            atlas.conn.execute("UPDATE faces SET embedding = ?, model = 'old/v1' WHERE id = ?", (old.tobytes(), fid))
+        for fid in redone:
+            v = rng.normal(size=128).astype(np.float32)
+            v /= np.linalg.norm(v)
+            atlas.conn.execute("UPDATE faces SET embedding = ?, model = ? WHERE id = ?", (v.tobytes(), new.key, fid))
+        add_face(atlas, "/photos/loose_old.jpg", np.zeros(512, np.float32) + 0.04)  # a loose face not yet redone
+        atlas.conn.execute("UPDATE faces SET model = 'old/v1' WHERE model = 'test'")
+    atlas.set_embedder(new.key, DEFAULT_EMBEDDER)
+    return redone
+
+
+def test_review_questions_during_a_reembedding_with_two_dimensions(world):
+    from faceatlas.people import labeling
+
+    with Atlas(world["db"]) as atlas:
+        redone = _reembedding(atlas, world)
+        asked = labeling.questions(atlas, limit=50)
+        loose = [q.face_id for q in asked if q.person_id is None]
+        # the loose face of the atlas's space is asked about; the one still in the old space waits
+        assert redone[1] in loose
+        assert len(loose) == 1
