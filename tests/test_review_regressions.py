@@ -83,3 +83,17 @@ def test_install_weights_returns_paths_in_the_order_asked(tmp_path, monkeypatch)
     monkeypatch.setattr(install, "locate", lambda w: dest / w.filename if (dest / w.filename).exists() else None)
     paths = install.install_weights("test", (manifest, weights), dest)
     assert [p.name for p in paths] == ["m.json", "w.bin"]
+
+
+def test_a_person_with_no_live_face_has_no_look_alikes(world):
+    """All of a person's photos gone missing: no centroid, so no "may be the same person" (as before
+    the centroids were cached; the cached one is of faces no longer in the atlas)."""
+    from faceatlas.people import labeling
+
+    a1, a2 = world["people"]["A1"], world["people"]["A2"]
+    with Atlas(world["db"]) as atlas:
+        assert a2 in [r["id"] for r in labeling.similar_people(atlas, a1, 6, 2.0)]  # caches A1's centroid
+        with atlas.transaction():
+            atlas.images.mark_missing([atlas.faces.get(f).image_id for f in world["faces"]["A1"]])
+        assert atlas.people.get(a1).face_count == 0
+        assert labeling.similar_people(atlas, a1, 6, 2.0) == []
