@@ -97,3 +97,23 @@ def test_a_person_with_no_live_face_has_no_look_alikes(world):
             atlas.images.mark_missing([atlas.faces.get(f).image_id for f in world["faces"]["A1"]])
         assert atlas.people.get(a1).face_count == 0
         assert labeling.similar_people(atlas, a1, 6, 2.0) == []
+
+
+def test_centroids_during_a_reembedding_do_not_depend_on_the_read_batches(world, monkeypatch):
+    """A person with vectors of two widths, read in small batches: the centroid is the mean of their
+    vectors of the atlas's main width (the one most faces have), whatever order the batches come in
+    (a person's count kept the faces of the other width when the main one changed between batches)."""
+    from faceatlas.people.similar import refresh
+    from faceatlas.store.stats import StatsTable
+
+    a1 = world["people"]["A1"]
+    with Atlas(world["db"]) as atlas:
+        with atlas.transaction():  # A1's first five faces still 512-d, every other face redone in 128-d
+            for fid in world["faces"]["A1"][:5]:
+                old = np.concatenate([atlas.faces.get(fid).embedding, np.zeros(384, np.float32)])
+                atlas.conn.execute("UPDATE faces SET embedding = ? WHERE id = ?", (old.tobytes(), fid))
+        last = atlas.faces.get(world["faces"]["A1"][5]).embedding
+        original = StatsTable.faces_of
+        monkeypatch.setattr(StatsTable, "faces_of", lambda self, ids, batch=1: original(self, ids, batch))
+        fresh = refresh(atlas)
+        np.testing.assert_allclose(fresh[a1][0], last, rtol=1e-5, atol=1e-6)
