@@ -117,3 +117,24 @@ def test_centroids_during_a_reembedding_do_not_depend_on_the_read_batches(world,
         monkeypatch.setattr(StatsTable, "faces_of", lambda self, ids, batch=1: original(self, ids, batch))
         fresh = refresh(atlas)
         np.testing.assert_allclose(fresh[a1][0], last, rtol=1e-5, atol=1e-6)
+
+
+def test_a_video_upload_is_held_to_the_video_limit_not_the_photo_one(tmp_path):
+    """`serve --max-video-mb` (ServiceSettings.max_video_bytes): a video larger than the photo-upload
+    body limit but within the video limit is accepted (the body-size middleware refused it with the
+    photos' limit, ~3.7 MiB here), and one over the video limit is still refused."""
+    from fastapi.testclient import TestClient
+
+    from faceatlas.service import ServiceSettings, create_app
+
+    settings = ServiceSettings(
+        db=tmp_path / "a.sqlite3", analysis_processes=0, max_upload_bytes=2**20, max_video_bytes=8 * 2**20
+    )
+    assert settings.max_body_bytes < 5 * 2**20
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        ok = client.post("/v1/video", files={"video": ("v.mp4", b"\x00" * (5 * 2**20))})
+        assert ok.status_code == 202, ok.text
+        big = client.post("/v1/video", files={"video": ("v.mp4", b"\x00" * (9 * 2**20))})
+        assert big.status_code == 413
+        photo = client.post("/v1/detect", files={"image": ("p.jpg", b"\x00" * (5 * 2**20))})
+        assert photo.status_code == 413  # the photo routes keep their limit
