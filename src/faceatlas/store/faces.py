@@ -294,8 +294,8 @@ class FaceTable:
         return [(_record(r), r[-1] or None) for r in rows]
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Live faces as arrays, in id order, without building a record per face (the review's and
-        identification's view at 100k+ faces): ids, person id (-1: none), confirmed by the user
+        """Live faces as arrays, in id order, without building a record per face (identification's
+        view at 100k+ faces: :func:`faceatlas.people.labeling.identify_around`): ids, person id (-1: none), confirmed by the user
         (bool), quality (NaN: unknown), embeddings (n, d) float32. The vectors change only when a
         scan changes the faces, so they are kept in memory per database and fingerprint; the rest is
         read each time."""
