@@ -295,10 +295,10 @@ class FaceTable:
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Live faces as arrays, in id order, without building a record per face (identification's
-        view at 100k+ faces: :func:`faceatlas.people.labeling.identify_around`): ids, person id (-1: none), confirmed by the user
-        (bool), quality (NaN: unknown), embeddings (n, d) float32. The vectors change only when a
-        scan changes the faces, so they are kept in memory per database and fingerprint; the rest is
-        read each time."""
+        view at 100k+ faces: :func:`faceatlas.people.labeling.identify_around`): ids, person id
+        (-1: none), confirmed by the user (bool), quality (NaN: unknown), embeddings (n, d) float32.
+        The vectors change only when a scan changes the faces, so they are kept in memory per
+        database and fingerprint; the rest is read each time."""
         rows = self.conn.execute(
             """SELECT f.id, COALESCE(a.person_id, -1), COALESCE(a.source = 'user', 0), COALESCE(f.quality, 'nan')
                FROM faces f JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id
