@@ -138,3 +138,15 @@ def test_a_video_upload_is_held_to_the_video_limit_not_the_photo_one(tmp_path):
         assert big.status_code == 413
         photo = client.post("/v1/detect", files={"image": ("p.jpg", b"\x00" * (5 * 2**20))})
         assert photo.status_code == 413  # the photo routes keep their limit
+
+
+def test_answering_during_a_reembedding_names_the_face_and_identification_waits(world):
+    """The review's answer runs identification around the face; with vectors of two widths it
+    waits for the re-embedding to end (as clustering does) instead of failing the answer."""
+    from faceatlas.people import labeling
+
+    with Atlas(world["db"]) as atlas:
+        redone = _reembedding(atlas, world)
+        answer = labeling.answer_name(atlas, redone[1], "Lou")
+        assert answer.identified == 0
+        assert atlas.people.names()[atlas.faces.get(redone[1]).person_id] == "Lou"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faceatlas.errors import StoreError
+from faceatlas.errors import EmbedderMismatchError, StoreError
 from faceatlas.index.knn import build_faiss, search
 from faceatlas.index.search import atlas_space
 from faceatlas.io.captions import read_manifest
@@ -132,7 +132,10 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
     (automatic, within the user's "not this person"), and their own neighbours are scored in the
     next round (self-paced). Returns the faces assigned. Work grows with the neighbourhood touched,
     not with the atlas (beyond reading its vectors)."""
-    ids, person_of, _, _, x = atlas.faces.matrix()
+    try:
+        ids, person_of, _, _, x = atlas.faces.matrix()
+    except EmbedderMismatchError:  # vectors of two spaces: identification waits for the re-embedding, as clustering
+        return 0
     if not len(ids) or not face_ids:
         return 0
     states = atlas.people.states()

@@ -7,6 +7,7 @@ import sqlite3
 
 import numpy as np
 
+from faceatlas.errors import EmbedderMismatchError
 from faceatlas.store.images import path_from_db
 from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face, Pose
@@ -129,7 +130,8 @@ class FaceTable:
     def embeddings(self, embedder: str | None = None, dim: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of live faces, for the vector index; with ``embedder`` (a space key) only
         the faces of that space (during a re-embedding the others wait for their turn). ``dim``: the
-        width of the empty result."""
+        width of the empty result. Without ``embedder``, vectors of two widths (a re-embedding under
+        way) raise :class:`EmbedderMismatchError`."""
         rows = self.conn.execute(
             "SELECT f.id, f.embedding FROM faces f JOIN images i ON i.id = f.image_id "
             "WHERE i.status = 'done' AND (? IS NULL OR f.model = ?) ORDER BY f.id",
@@ -137,6 +139,10 @@ class FaceTable:
         ).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
+        if embedder is None and len({len(r[1]) for r in rows}) > 1:  # every space's vectors, mid re-embedding
+            spaces = sorted(self.models().items(), key=lambda kv: -kv[1]) + [("?", 0), ("?", 0)]
+            hint = "a re-embedding is under way: the next `faceatlas scan` finishes it"
+            raise EmbedderMismatchError(spaces[0][0], spaces[1][0], hint)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vecs = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         return ids, vecs
