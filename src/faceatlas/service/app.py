@@ -64,7 +64,9 @@ def create_app(settings: ServiceSettings, analyzer: FaceAnalyzer | None = None) 
     app.state.jobs = JobRunner(settings.db, list(settings.roots))
     app.state.index_for = IndexCache()
     install_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    # videos stream to disk under their own limit (plus room for the form), photos under theirs
+    video_body = max(settings.max_body_bytes, settings.max_video_bytes + 1024 * 1024)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, paths={"/v1/video": video_body})
     if not settings.keys_required:  # keyless: only loopback names, no cross-site writes
         app.add_middleware(LoopbackGuard, allowed_hosts=settings.allowed_hosts)
 

@@ -2,7 +2,8 @@
 
 A ``Content-Length`` above the limit is refused before anything is read; a body without one
 (``Transfer-Encoding: chunked``) is counted as it arrives and refused with 413 as soon as it passes
-the limit, so no request can make the server hold more than the limit in memory.
+the limit, so no request can make the server hold more than the limit in memory. A route may have
+its own limit (``paths``: POST /v1/video takes videos far larger than photos; it streams them to disk).
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, paths: dict[str, int] | None = None) -> None:
+        self.app, self.limit, self.paths = app, limit, dict(paths or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope.get("path", ""), self.limit)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await _refuse(send, self.limit, 413 if declared.isdigit() else 400)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _refuse(send, limit, 413 if declared.isdigit() else 400)
             return
         seen = 0
 
@@ -30,8 +32,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise HTTPException(413, _message(self.limit))
+                if seen > limit:
+                    raise HTTPException(413, _message(limit))
             return message
 
         await self.app(scope, counted, send)

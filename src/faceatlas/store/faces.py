@@ -7,6 +7,7 @@ import sqlite3
 
 import numpy as np
 
+from faceatlas.errors import EmbedderMismatchError
 from faceatlas.store.images import path_from_db
 from faceatlas.store.records import FaceRecord
 from faceatlas.types import BBox, Face, Pose
@@ -129,7 +130,8 @@ class FaceTable:
     def embeddings(self, embedder: str | None = None, dim: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of live faces, for the vector index; with ``embedder`` (a space key) only
         the faces of that space (during a re-embedding the others wait for their turn). ``dim``: the
-        width of the empty result."""
+        width of the empty result. Without ``embedder``, vectors of two widths (a re-embedding under
+        way) raise :class:`EmbedderMismatchError`."""
         rows = self.conn.execute(
             "SELECT f.id, f.embedding FROM faces f JOIN images i ON i.id = f.image_id "
             "WHERE i.status = 'done' AND (? IS NULL OR f.model = ?) ORDER BY f.id",
@@ -137,6 +139,10 @@ class FaceTable:
         ).fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32)
+        if embedder is None and len({len(r[1]) for r in rows}) > 1:  # every space's vectors, mid re-embedding
+            spaces = sorted(self.models().items(), key=lambda kv: -kv[1]) + [("?", 0), ("?", 0)]
+            hint = "a re-embedding is under way: the next `faceatlas scan` finishes it"
+            raise EmbedderMismatchError(spaces[0][0], spaces[1][0], hint)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vecs = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
         return ids, vecs
@@ -235,8 +241,9 @@ class FaceTable:
         rows = self.conn.execute(sql, (limit, max(0, offset))).fetchall()
         return [_record(r) for r in rows], total
 
-    def loose_for_review(self, limit: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, vectors) of the live faces in no person that the user did not ignore: all of them in
+    def loose_for_review(self, limit: int, dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of the live faces in no person that the user did not ignore (with ``dim``:
+        only the ``dim``-wide vectors; during a re-embedding the others wait): all of them in
         id order when there are at most ``limit``, else the ``limit`` best (unknown quality first,
         then best quality, ties by id). Reads only those faces' vectors: the unknown-quality ones
         from the faces_quality index's 0 entries, the rest walking it from the best (or, when they
@@ -244,18 +251,21 @@ class FaceTable:
         source = "FROM faces f"
         if self._few_loose(self.loose_total()):
             source = "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id"
-        head = f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED}"
+        head = (
+            f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED} "
+            "AND (?1 IS NULL OR LENGTH(f.embedding) = 4 * ?1)"
+        )
         rows = self.conn.execute(
-            f"{head} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?", (limit + 1,)
+            f"{head} AND COALESCE(f.quality, 0) = 0 AND f.quality IS NULL ORDER BY f.id LIMIT ?2", (dim, limit + 1)
         ).fetchall()
         rows += self.conn.execute(
-            f"{head} AND f.quality IS NOT NULL {self._BY_QUALITY} LIMIT ?", (limit + 1 - len(rows),)
+            f"{head} AND f.quality IS NOT NULL {self._BY_QUALITY} LIMIT ?2", (dim, limit + 1 - len(rows))
         ).fetchall()
         if len(rows) <= limit:
             rows.sort(key=lambda r: r[0])
         rows = rows[:limit]
         if not rows:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 128), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, dim or 128), dtype=np.float32)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
@@ -290,11 +300,11 @@ class FaceTable:
         return [(_record(r), r[-1] or None) for r in rows]
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Live faces as arrays, in id order, without building a record per face (the review's and
-        identification's view at 100k+ faces): ids, person id (-1: none), confirmed by the user
-        (bool), quality (NaN: unknown), embeddings (n, d) float32. The vectors change only when a
-        scan changes the faces, so they are kept in memory per database and fingerprint; the rest is
-        read each time."""
+        """Live faces as arrays, in id order, without building a record per face (identification's
+        view at 100k+ faces: :func:`faceatlas.people.labeling.identify_around`): ids, person id
+        (-1: none), confirmed by the user (bool), quality (NaN: unknown), embeddings (n, d) float32.
+        The vectors change only when a scan changes the faces, so they are kept in memory per
+        database and fingerprint; the rest is read each time."""
         rows = self.conn.execute(
             """SELECT f.id, COALESCE(a.person_id, -1), COALESCE(a.source = 'user', 0), COALESCE(f.quality, 'nan')
                FROM faces f JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id

@@ -116,7 +116,10 @@ class StatsTable:
         return Centroids(table[:, 0], table[:, 1], table[:, 2], vectors)
 
     def centroid(self, person_id: int) -> np.ndarray | None:
-        row = self.conn.execute("SELECT centroid FROM person_stats WHERE person_id = ?", (person_id,)).fetchone()
+        """The cached centroid of ``person_id`` (None without a live face: the cache is of faces gone)."""
+        row = self.conn.execute(
+            "SELECT centroid FROM person_stats WHERE person_id = ? AND faces > 0", (person_id,)
+        ).fetchone()
         return None if row is None or row[0] is None else np.frombuffer(row[0], dtype=np.float32)
 
     def attributes(self, person_ids: list[int] | None = None) -> dict[int, dict]:
