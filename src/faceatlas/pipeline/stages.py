@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -167,20 +167,21 @@ class AttributeStage:
         for i, face in enumerate(faces):
             found: dict = dict.fromkeys(ATTRIBUTE_KEYS)
             image, upright = ctx.upright(i, face)
-            for model in models:
-                found.update(model.get(image, upright))
+            for model, keys in models:
+                found.update({k: v for k, v in model.get(image, upright).items() if k in keys})
             face.attributes = found
 
-    def _load(self) -> list:
+    def _load(self) -> list[tuple[Any, frozenset[str]]]:
+        """The installed heads, each with the keys it is first to give (heads with none are left out)."""
         models, given = [], set()
         for name in self.heads:
             if not is_available(name):
                 continue
             model = load_kind(name, ModelKind.ATTRIBUTE, self.options)
-            if set(model.provides) <= given:
-                continue  # an earlier installed head already gives these keys
-            given.update(model.provides)
-            models.append(model)
+            keys = frozenset(model.provides) - given
+            if keys:  # else an earlier installed head already gives all its keys
+                given.update(keys)
+                models.append((model, keys))
         return models
 
 
