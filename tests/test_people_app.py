@@ -496,3 +496,18 @@ def test_cli_people_by_date_and_person_by_year(world):
     lines = text.splitlines()
     heads = [lines.index(h) for h in ("2021 (1)", "2019 (2)", "undated (3)")]
     assert heads == sorted(heads) and "2019-12-31" in lines[heads[1] + 1]
+
+
+def test_all_people_with_the_hidden_ones_leaves_the_deleted_out(world):
+    """`all(include_hidden=True)`: shown and hidden people, never a deleted one (even one that still
+    has a face assigned, as a face of a photo missing during the delete had)."""
+    b, c = world["people"]["B"], world["people"]["C"]
+    with Atlas(world["db"]) as atlas:
+        corrections.set_hidden(atlas, c)
+        corrections.delete_person(atlas, b)
+        with atlas.transaction():
+            atlas.people.assign(world["faces"]["B"][0], b, "auto", 1.0)
+        everyone = {p.id for p in atlas.people.all(include_hidden=True)}
+        assert c in everyone and b not in everyone
+        assert everyone == set(world["people"].values()) - {b}
+        assert b not in {p.id for p in atlas.people.all()}

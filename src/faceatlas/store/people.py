@@ -37,8 +37,8 @@ class PeopleTable:
 
     def all(self, include_hidden: bool = False) -> list[PersonRecord]:
         """People with at least one live face (and its cover face), largest first, then by id;
-        hidden people only with ``include_hidden``."""
-        state = "" if include_hidden else " AND p.state = 'shown'"
+        hidden people only with ``include_hidden``; deleted people never."""
+        state = " AND p.state != 'deleted'" if include_hidden else " AND p.state = 'shown'"
         rows = self.conn.execute(f"{_PERSON} WHERE s.faces > 0{state} ORDER BY {_SORTS['-size']}").fetchall()
         return [PersonRecord(*r) for r in rows]
 
