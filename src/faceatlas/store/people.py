@@ -142,6 +142,16 @@ class PeopleTable:
             (face_id, person_id, source, confidence, time.time()),
         )
 
+    def assigned(self, person_id: int) -> dict[int, bool]:
+        """face id → whether its photo is live, for every face assigned to ``person_id`` (those of
+        photos missing now too)."""
+        rows = self.conn.execute(
+            "SELECT a.face_id, i.status = 'done' FROM assignments a JOIN faces f ON f.id = a.face_id "
+            "JOIN images i ON i.id = f.image_id WHERE a.person_id = ? ORDER BY a.face_id",
+            (person_id,),
+        )
+        return {int(r[0]): bool(r[1]) for r in rows}
+
     def unassign(self, face_id: int) -> None:
         self.conn.execute("DELETE FROM assignments WHERE face_id = ?", (face_id,))
 
