@@ -47,6 +47,7 @@ def build(db: Path, faces: int, people: int, seed: int = 0, refresh: bool = True
     rng.shuffle(owner)  # a person's faces are spread over the whole photo library
     with Atlas(db) as atlas, atlas.transaction():
         conn = atlas.conn
+        atlas.meta.set("embedder", "synthetic")  # the space of every vector, as a scan records it
         days = rng.integers(0, 20 * 365, faces)  # taken 2005-2024; a fifth of the photos undated
         dated = rng.uniform(size=faces) < 0.8
         base = np.datetime64("2005-01-01T12:00:00")

@@ -496,3 +496,40 @@ def test_cli_people_by_date_and_person_by_year(world):
     lines = text.splitlines()
     heads = [lines.index(h) for h in ("2021 (1)", "2019 (2)", "undated (3)")]
     assert heads == sorted(heads) and "2019-12-31" in lines[heads[1] + 1]
+
+
+def test_all_people_with_the_hidden_ones_leaves_the_deleted_out(world):
+    """`all(include_hidden=True)`: shown and hidden people, never a deleted one (even one that still
+    has a face assigned, as a face of a photo missing during the delete had)."""
+    b, c = world["people"]["B"], world["people"]["C"]
+    with Atlas(world["db"]) as atlas:
+        corrections.set_hidden(atlas, c)
+        corrections.delete_person(atlas, b)
+        with atlas.transaction():
+            atlas.people.assign(world["faces"]["B"][0], b, "auto", 1.0)
+        everyone = {p.id for p in atlas.people.all(include_hidden=True)}
+        assert c in everyone and b not in everyone
+        assert everyone == set(world["people"].values()) - {b}
+        assert b not in {p.id for p in atlas.people.all()}
+
+
+def test_deleting_a_person_releases_the_faces_of_their_missing_photos_too(world):
+    """A face of a photo missing during the delete is unassigned too, with its "not this person", so
+    it does not count for the deleted person when the photo comes back; undo gives it back."""
+    b = world["people"]["B"]
+    away = world["faces"]["B"][0]
+    with Atlas(world["db"]) as atlas:
+        image = atlas.conn.execute("SELECT image_id FROM faces WHERE id = ?", (away,)).fetchone()[0]
+        path = atlas.conn.execute("SELECT path FROM images WHERE id = ?", (image,)).fetchone()[0]
+        with atlas.transaction():
+            atlas.images.mark_missing([image])
+        assert corrections.delete_person(atlas, b) == 4  # the live faces released
+        with atlas.transaction():  # the photo is back (a scan finds it unchanged)
+            atlas.images.upsert(path, size=1, mtime_ns=1, sha256=None, status="done")
+        assert atlas.faces.get(away).person_id is None
+        assert ("cannot", away, b) in {(x.kind, x.face_id, x.person_id) for x in atlas.people.constraints()}
+        assert atlas.people.get(b).face_count == 0
+        atlas.actions.undo()
+        assert atlas.faces.get(away).person_id == b
+        assert atlas.people.get(b).face_count == 5 and atlas.people.get(b).state == "shown"
+        assert not any(x.kind == "cannot" and x.person_id == b for x in atlas.people.constraints())

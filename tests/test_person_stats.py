@@ -320,3 +320,32 @@ def test_counts_stay_right_through_random_changes(world):
                     )
                     atlas.people.assign(int(cur.lastrowid), int(rng.choice(people)), "auto", 1.0)
             check(atlas)
+
+
+def test_centroids_use_only_the_atlas_space_during_a_reembedding(world):
+    """Two identity spaces of the same width (a re-embedding half done): centroids are made of the
+    faces of the atlas's current space only, switching the space makes every cached centroid stale,
+    and one person's refresh does not take the space from that person's own faces."""
+    from faceatlas.people import similar
+    from faceatlas.store.stats import StatsTable
+
+    a1, b, c = world["people"]["A1"], world["people"]["B"], world["people"]["C"]
+    with Atlas(world["db"]) as atlas:
+        atlas.set_embedder("test", "test")
+        stats = StatsTable(atlas.conn)
+        old_c = similar.centroids(atlas, None)
+        assert stats.stale() == {} and c in old_c.ids
+        atlas.set_embedder("dlib-resnet/v1", "dlib-resnet")  # `scan --embedder dlib-resnet --reembed`
+        assert set(stats.stale()) == set(world["people"].values())
+        rng = np.random.default_rng(5)
+        new = {f: rng.normal(size=128).astype(np.float32) for f in world["faces"]["B"][:2]}
+        with atlas.transaction():
+            for f, v in new.items():  # two of B's faces re-embedded; the rest still in the old space
+                sql = "UPDATE faces SET embedding = ?, model = 'dlib-resnet/v1' WHERE id = ?"
+                atlas.conn.execute(sql, (v.tobytes(), f))
+        assert similar.refresh(atlas, [c])[c][0] is None  # C has no face of the atlas's space yet
+        got = similar.centroids(atlas, None)
+        assert got.ids.tolist() == [b]
+        assert np.allclose(got.vectors[0], np.mean(list(new.values()), axis=0), atol=1e-6)
+        assert np.allclose(stats.centroid(b), got.vectors[0]) and stats.centroid(a1) is None
+        assert similar.nearest_people(atlas, c, max_distance=10.0) == []

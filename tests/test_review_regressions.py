@@ -100,9 +100,10 @@ def test_a_person_with_no_live_face_has_no_look_alikes(world):
 
 
 def test_centroids_during_a_reembedding_do_not_depend_on_the_read_batches(world, monkeypatch):
-    """A person with vectors of two widths, read in small batches: the centroid is the mean of their
-    vectors of the atlas's main width (the one most faces have), whatever order the batches come in
-    (a person's count kept the faces of the other width when the main one changed between batches)."""
+    """A person with vectors of two spaces (of two widths), read in small batches: the centroid is the
+    mean of their vectors of the atlas's space (here, none recorded: the one most faces are of),
+    whatever order the batches come in (a person's count kept the faces of the other width when the
+    main one changed between batches)."""
     from faceatlas.people.similar import refresh
     from faceatlas.store.stats import StatsTable
 
@@ -111,7 +112,8 @@ def test_centroids_during_a_reembedding_do_not_depend_on_the_read_batches(world,
         with atlas.transaction():  # A1's first five faces still 512-d, every other face redone in 128-d
             for fid in world["faces"]["A1"][:5]:
                 old = np.concatenate([atlas.faces.get(fid).embedding, np.zeros(384, np.float32)])
-                atlas.conn.execute("UPDATE faces SET embedding = ? WHERE id = ?", (old.tobytes(), fid))
+                sql = "UPDATE faces SET embedding = ?, model = 'old/1' WHERE id = ?"
+                atlas.conn.execute(sql, (old.tobytes(), fid))
         last = atlas.faces.get(world["faces"]["A1"][5]).embedding
         original = StatsTable.faces_of
         monkeypatch.setattr(StatsTable, "faces_of", lambda self, ids, batch=1: original(self, ids, batch))

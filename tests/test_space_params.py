@@ -170,6 +170,7 @@ def _atlas(path, x, quality, photos, captions, model: str | None) -> Atlas:
                     np.zeros((5, 2)),
                     quality=float(quality[f]),
                     embedding=x[f].astype(np.float32),
+                    embedder=atlas.embedder or "",  # the faces are of the atlas's space
                 )
                 for k, f in enumerate(faces)
             ]
@@ -236,6 +237,7 @@ def test_an_atlas_of_the_scaled_space_decides_the_same(tmp_path, x2_model):
                         np.zeros((5, 2)),
                         quality=float(quality[i]),
                         embedding=(scale * x[i]).astype(np.float32),
+                        embedder=atlas.embedder or "",
                     )
                     atlas.faces.replace_for_image(image, [face])
             assign_new_faces(atlas)

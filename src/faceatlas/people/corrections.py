@@ -138,17 +138,19 @@ def set_hidden(atlas: Atlas, person_id: int, hidden: bool = True) -> None:
 
 def delete_person(atlas: Atlas, person_id: int) -> int:
     """Delete a person: their faces become unassigned, each with a "not this person" so clustering
-    never rebuilds them; the name is dropped. Returns the number of faces released. Undoable."""
+    never rebuilds them; the name is dropped. Faces of photos missing now are released too (else they
+    would count for the deleted person when their photo came back). Returns the number of live faces
+    released. Undoable."""
     with atlas.transaction():
         atlas.people.get(person_id)
         with atlas.actions.record("delete", f"deleted {_label(atlas, person_id)}", {"person_id": person_id}):
-            faces = atlas.faces.of_person(person_id)
-            for f in faces:
-                atlas.people.remove_constraints(f.id, "must")
-                atlas.people.add_constraint("cannot", f.id, person_id)
-                atlas.people.unassign(f.id)
+            faces = atlas.people.assigned(person_id)
+            for face_id in faces:
+                atlas.people.remove_constraints(face_id, "must")
+                atlas.people.add_constraint("cannot", face_id, person_id)
+                atlas.people.unassign(face_id)
             atlas.people.clear_proposal(person_id)
             atlas.conn.execute(
                 "UPDATE people SET state = 'deleted', name = NULL, name_source = NULL WHERE id = ?", (person_id,)
             )
-        return len(faces)
+        return sum(faces.values())

@@ -24,57 +24,67 @@ from faceatlas.store.stats import Centroids, StatsTable
 Fresh = dict[int, tuple[np.ndarray | None, dict]]  # person id → (centroid, attributes)
 
 
+def space_key(atlas: Atlas) -> str | None:
+    """The identity space the centroids are of: the one the atlas records (during a re-embedding, the
+    space it is becoming), or in an atlas that records none, the one most of its faces are of."""
+    if atlas.embedder:
+        return atlas.embedder
+    models = atlas.faces.models()
+    return max(models, key=models.get) if models else None
+
+
 def refresh(atlas: Atlas, person_ids: list[int] | None = None) -> Fresh:
     """Recompute and store the centroid and attributes of the stale people (of ``person_ids``, or
-    everyone); returns them, so a read-only atlas is still answered right."""
+    everyone); returns them, so a read-only atlas is still answered right. A centroid is the mean of
+    the person's faces of the atlas's space (:func:`space_key`; None when they have none yet)."""
     table = StatsTable(atlas.conn)
     stale = table.stale(person_ids)
     if not stale:
         return {}
+    space = space_key(atlas)
     everyone = len(stale) > 2000  # many (after a clustering pass): one pass over every face
-    sums: dict[tuple[int, int], np.ndarray] = {}  # (person, vector bytes) → sum of those vectors
-    counts: dict[tuple[int, int], int] = defaultdict(int)
+    sums: dict[int, np.ndarray] = {}  # person → sum of their vectors of the space
+    counts: dict[int, int] = defaultdict(int)
     faces: dict[int, list[tuple[float | None, dict]]] = defaultdict(list)
-    dims: dict[int, int] = defaultdict(int)
     for batch in table.faces_of(None if everyone else sorted(stale)):
         if everyone:
             batch = [r for r in batch if r[0] in stale]
-        _accumulate(batch, sums, counts, faces, dims)
-    main = max(dims, key=dims.get) if dims else 0  # the atlas's main space (during a re-embedding there are two)
+        _accumulate(batch, space, sums, counts, faces)
     out: Fresh = {}
     for pid in stale:
-        n = counts.get((pid, main), 0)
-        centroid = (sums[(pid, main)] / n).astype(np.float32) if n else None
+        n = counts.get(pid, 0)
+        centroid = (sums[pid] / n).astype(np.float32) if n else None
         out[pid] = (centroid, person_attributes(faces.get(pid, [])))
     table.save([(pid, stale[pid], c, a) for pid, (c, a) in out.items()])
     return out
 
 
-def _accumulate(batch, sums, counts, faces, dims) -> None:
-    """Add a batch of (person, quality, attributes, embedding) rows to the running sums, per person
-    and vector width (the main width is known only once every batch is read)."""
+def _accumulate(batch, space, sums, counts, faces) -> None:
+    """Add a batch of (person, quality, attributes, embedding, model) rows to the running sums: every
+    face's attributes, the vectors of faces of ``space`` only."""
     if not batch:
         return
-    for pid, quality, attributes, _ in batch:
+    for pid, quality, attributes, _, _ in batch:
         if attributes:
             faces[pid].append((quality, json.loads(attributes)))
-    lengths = np.fromiter((len(r[3] or b"") for r in batch), dtype=np.int64, count=len(batch))
-    for length in np.unique(lengths[(lengths > 0) & (lengths % 4 == 0)]):  # float32 vectors only
-        length = int(length)
-        dims[length] += int((lengths == length).sum())
-        kept = [r for r, n in zip(batch, lengths) if n == length]
-        x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
-        pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
-        people, inverse, n = np.unique(pids, return_inverse=True, return_counts=True)
-        groups = csr_matrix((np.ones(len(pids)), (inverse, np.arange(len(pids)))), shape=(len(people), len(pids)))
-        partial = np.asarray(groups @ x.astype(np.float64))  # per-person sums, in float64
-        for j, pid in enumerate(people):
-            key = (int(pid), length)
-            if key in sums:
-                sums[key] += partial[j]
-            else:
-                sums[key] = partial[j].copy()
-            counts[key] += int(n[j])
+    kept = [r for r in batch if r[4] == space and r[3]]
+    if not kept:
+        return
+    width = len(kept[0][3])
+    if any(len(r[3]) != width for r in kept) or width % 4:
+        raise ValueError(f"vectors of space {space} of different widths: run `faceatlas doctor`")
+    x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
+    pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
+    people, inverse, n = np.unique(pids, return_inverse=True, return_counts=True)
+    groups = csr_matrix((np.ones(len(pids)), (inverse, np.arange(len(pids)))), shape=(len(people), len(pids)))
+    partial = np.asarray(groups @ x.astype(np.float64))  # per-person sums, in float64
+    for j, pid in enumerate(people):
+        pid = int(pid)
+        if pid in sums:
+            sums[pid] += partial[j]
+        else:
+            sums[pid] = partial[j].copy()
+        counts[pid] += int(n[j])
 
 
 def centroids(atlas: Atlas, state: str | None = "shown") -> Centroids:

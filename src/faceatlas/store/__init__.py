@@ -45,8 +45,11 @@ class Atlas:
         return self.meta.get(EMBEDDER_MODEL)
 
     def set_embedder(self, key: str, model: str) -> None:
-        """Record that the atlas's vectors are (or are becoming, during a re-embedding) ``key``'s."""
+        """Record that the atlas's vectors are (or are becoming, during a re-embedding) ``key``'s; a new
+        space makes every cached per-person centroid stale (they are of the faces of the atlas's space)."""
         with self.transaction():
+            if self.meta.get(EMBEDDER) != key:
+                self.conn.execute("UPDATE person_stats SET version = version + 1")
             self.meta.set(EMBEDDER, key)
             self.meta.set(EMBEDDER_MODEL, model)
 

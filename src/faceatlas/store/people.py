@@ -37,8 +37,8 @@ class PeopleTable:
 
     def all(self, include_hidden: bool = False) -> list[PersonRecord]:
         """People with at least one live face (and its cover face), largest first, then by id;
-        hidden people only with ``include_hidden``."""
-        state = "" if include_hidden else " AND p.state = 'shown'"
+        hidden people only with ``include_hidden``; deleted people never."""
+        state = " AND p.state != 'deleted'" if include_hidden else " AND p.state = 'shown'"
         rows = self.conn.execute(f"{_PERSON} WHERE s.faces > 0{state} ORDER BY {_SORTS['-size']}").fetchall()
         return [PersonRecord(*r) for r in rows]
 
@@ -141,6 +141,16 @@ class PeopleTable:
                  confidence=excluded.confidence, updated_at=excluded.updated_at""",
             (face_id, person_id, source, confidence, time.time()),
         )
+
+    def assigned(self, person_id: int) -> dict[int, bool]:
+        """face id → whether its photo is live, for every face assigned to ``person_id`` (those of
+        photos missing now too)."""
+        rows = self.conn.execute(
+            "SELECT a.face_id, i.status = 'done' FROM assignments a JOIN faces f ON f.id = a.face_id "
+            "JOIN images i ON i.id = f.image_id WHERE a.person_id = ? ORDER BY a.face_id",
+            (person_id,),
+        )
+        return {int(r[0]): bool(r[1]) for r in rows}
 
     def unassign(self, face_id: int) -> None:
         self.conn.execute("DELETE FROM assignments WHERE face_id = ?", (face_id,))

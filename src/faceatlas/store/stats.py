@@ -50,11 +50,11 @@ class StatsTable:
 
     def faces_of(
         self, person_ids: list[int] | None, batch: int = 50_000
-    ) -> Iterator[list[tuple[int, float | None, str | None, bytes]]]:
-        """Batches of (person id, quality, attributes JSON, embedding) of every live face of these
-        people (None: of everyone, in one pass)."""
+    ) -> Iterator[list[tuple[int, float | None, str | None, bytes, str]]]:
+        """Batches of (person id, quality, attributes JSON, embedding, its space key) of every live
+        face of these people (None: of everyone, in one pass)."""
         base = (
-            "SELECT a.person_id, f.quality, f.attributes, f.embedding FROM assignments a "
+            "SELECT a.person_id, f.quality, f.attributes, f.embedding, f.model FROM assignments a "
             "JOIN faces f ON f.id = a.face_id JOIN images i ON i.id = f.image_id AND i.status = 'done'"
         )
         chunks: list[list[int] | None] = [None]
@@ -99,18 +99,20 @@ class StatsTable:
         return True
 
     def centroids(self, state: str | None = "shown") -> Centroids:
-        """The cached centroids of the people with a live face (in ``state``; None: any), by id."""
+        """The cached centroids of the people with a live face (in ``state``; None: any), by id: the
+        up-to-date ones only (a stale one may be of faces gone, or of the space before a re-embedding)."""
         rows = self.conn.execute(
             "SELECT s.person_id, s.faces, s.cover_face, s.centroid FROM person_stats s "
-            "JOIN people p ON p.id = s.person_id "
-            "WHERE s.faces > 0 AND s.centroid IS NOT NULL AND (? IS NULL OR p.state = ?) ORDER BY s.person_id",
+            "JOIN people p ON p.id = s.person_id WHERE s.faces > 0 AND s.centroid IS NOT NULL "
+            "AND s.cached = s.version AND (? IS NULL OR p.state = ?) ORDER BY s.person_id",
             (state, state),
         ).fetchall()
         if not rows:
             empty = np.zeros(0, np.int64)
             return Centroids(empty, empty, empty, np.zeros((0, 0), np.float32))
-        dim = Counter(len(r[3]) for r in rows).most_common(1)[0][0]
-        rows = [r for r in rows if len(r[3]) == dim]  # during a re-embedding: the atlas's main space
+        widths = Counter(len(r[3]) for r in rows)
+        if len(widths) > 1:  # all of the atlas's space (a new one makes them stale) but in a cache made
+            rows = [r for r in rows if len(r[3]) == widths.most_common(1)[0][0]]  # before that rule
         table = np.array([r[:3] for r in rows], dtype=np.int64).reshape(-1, 3)
         vectors = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return Centroids(table[:, 0], table[:, 1], table[:, 2], vectors)
