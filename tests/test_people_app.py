@@ -533,3 +533,23 @@ def test_deleting_a_person_releases_the_faces_of_their_missing_photos_too(world)
         assert atlas.faces.get(away).person_id == b
         assert atlas.people.get(b).face_count == 5 and atlas.people.get(b).state == "shown"
         assert not any(x.kind == "cannot" and x.person_id == b for x in atlas.people.constraints())
+
+
+def test_merging_moves_the_faces_of_missing_photos_too(world):
+    """A face of the merged-away person whose photo is missing during the merge comes back in the
+    kept person (not in no person); undo gives it back to the merged-away one."""
+    a, b = world["people"]["A1"], world["people"]["B"]
+    away = world["faces"]["B"][0]
+    with Atlas(world["db"]) as atlas:
+        image = atlas.conn.execute("SELECT image_id FROM faces WHERE id = ?", (away,)).fetchone()[0]
+        path = atlas.conn.execute("SELECT path FROM images WHERE id = ?", (image,)).fetchone()[0]
+        before = atlas.people.get(a).face_count
+        with atlas.transaction():
+            atlas.images.mark_missing([image])
+        corrections.merge_people(atlas, a, b)
+        with atlas.transaction():  # the photo is back (a scan finds it unchanged)
+            atlas.images.upsert(path, size=1, mtime_ns=1, sha256=None, status="done")
+        assert atlas.faces.get(away).person_id == a
+        assert atlas.people.get(a).face_count == before + 5
+        atlas.actions.undo()
+        assert atlas.faces.get(away).person_id == b and atlas.people.get(a).face_count == before

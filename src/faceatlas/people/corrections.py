@@ -71,15 +71,16 @@ def merge_people(atlas: Atlas, keep: int, other: int) -> list[int]:
             f"merged {_label(atlas, other)} into {_label(atlas, keep)}",
             {"keep": keep, "other": other, "overridden": overridden},
         ):
-            faces = atlas.faces.of_person(keep) + atlas.faces.of_person(other)
+            # other's faces in photos missing now move too, so they come back in the kept person
+            faces = [f.id for f in atlas.faces.of_person(keep)] + list(atlas.people.assigned(other))
             for face_id in overridden:
                 atlas.people.remove_constraint("cannot", face_id, keep)
                 atlas.people.remove_constraint("cannot", face_id, other)
             atlas.people.repoint_constraints(other, keep)
-            for f in faces:
-                atlas.people.assign(f.id, keep, "user", 1.0)
-                atlas.people.remove_constraints(f.id, "must")
-                atlas.people.add_constraint("must", f.id, keep)
+            for face_id in faces:
+                atlas.people.assign(face_id, keep, "user", 1.0)
+                atlas.people.remove_constraints(face_id, "must")
+                atlas.people.add_constraint("must", face_id, keep)
             if a.name is None and b.name is not None:
                 atlas.people.rename(keep, b.name, source=atlas.people.name_source(other) or "user")
             atlas.people.delete(other)
