@@ -138,3 +138,26 @@ def test_people_attributes_follow_changes(tmp_path):
         assert people_attributes(atlas)[1] == {"age": 30.0, "gender": "female"}
         atlas.people.assign(first, 2, "user", 1.0)
         assert people_attributes(atlas) == {1: {"gender": "female", "age": 40.0}, 2: {"age": 20.0}}
+
+
+def test_a_damaged_vector_is_left_out_of_the_centroid_not_fatal(tmp_path):
+    """A face whose stored vector is not float32 of the space's width does not break the pages'
+    per-person figures: its attributes count, its vector is left out of the centroid."""
+    import numpy as np
+
+    from faceatlas.people.similar import centroids
+    from faceatlas.store import Atlas
+
+    good = np.arange(128, dtype=np.float32) / 128
+    with Atlas(tmp_path / "a.sqlite3") as atlas, atlas.transaction():
+        atlas.conn.execute("INSERT INTO images (id, path, status, scanned_at) VALUES (1, '/x.jpg', 'done', 0)")
+        atlas.conn.execute("INSERT INTO people (id, created_at) VALUES (1, 0)")
+        for blob in (good.tobytes(), good.tobytes(), b"\x00", np.zeros(64, np.float32).tobytes()):
+            cur = atlas.conn.execute(
+                "INSERT INTO faces (image_id, x1, y1, x2, y2, score, landmarks, embedding, model, quality, attributes)"
+                " VALUES (1, 0, 0, 1, 1, 1, '[]', ?, 'm', 0.9, '{\"gender\": \"female\"}')",
+                (blob,),
+            )
+            atlas.people.assign(cur.lastrowid, 1, "auto", 1.0)
+        known = centroids(atlas)
+        assert known.ids.tolist() == [1] and np.allclose(known.vectors[0], good)

@@ -11,7 +11,7 @@ the people it touched are read again. At 10,000 people the search is one numpy d
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -46,10 +46,11 @@ def refresh(atlas: Atlas, person_ids: list[int] | None = None) -> Fresh:
     sums: dict[int, np.ndarray] = {}  # person → sum of their vectors of the space
     counts: dict[int, int] = defaultdict(int)
     faces: dict[int, list[tuple[float | None, dict]]] = defaultdict(list)
+    width: list[int] = []  # the space's vector width in bytes, from the first batch with vectors
     for batch in table.faces_of(None if everyone else sorted(stale)):
         if everyone:
             batch = [r for r in batch if r[0] in stale]
-        _accumulate(batch, space, sums, counts, faces)
+        _accumulate(batch, space, width, sums, counts, faces)
     out: Fresh = {}
     for pid in stale:
         n = counts.get(pid, 0)
@@ -59,20 +60,23 @@ def refresh(atlas: Atlas, person_ids: list[int] | None = None) -> Fresh:
     return out
 
 
-def _accumulate(batch, space, sums, counts, faces) -> None:
+def _accumulate(batch, space, width: list[int], sums, counts, faces) -> None:
     """Add a batch of (person, quality, attributes, embedding, model) rows to the running sums: every
-    face's attributes, the vectors of faces of ``space`` only."""
+    face's attributes, the vectors of faces of ``space`` only. A damaged vector (not float32, or not
+    the width most of the space's vectors have) is left out of the centroid, not fatal to the page:
+    `faceatlas doctor` reports it."""
     if not batch:
         return
     for pid, quality, attributes, _, _ in batch:
         if attributes:
             faces[pid].append((quality, json.loads(attributes)))
-    kept = [r for r in batch if r[4] == space and r[3]]
+    kept = [r for r in batch if r[4] == space and r[3] and len(r[3]) % 4 == 0]
     if not kept:
         return
-    width = len(kept[0][3])
-    if any(len(r[3]) != width for r in kept) or width % 4:
-        raise ValueError(f"vectors of space {space} of different widths: run `faceatlas doctor`")
+    if not width:
+        lengths = Counter(len(r[3]) for r in kept)
+        width.append(max(lengths, key=lengths.get))
+    kept = [r for r in kept if len(r[3]) == width[0]]
     x = np.frombuffer(b"".join(r[3] for r in kept), dtype=np.float32).reshape(len(kept), -1)
     pids = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
     people, inverse, n = np.unique(pids, return_inverse=True, return_counts=True)
