@@ -12,7 +12,7 @@ import numpy as np
 from faceatlas.models import faceapi
 from faceatlas.models.fer_emotion import WEIGHTS as FER_WEIGHTS
 from faceatlas.models.fer_emotion import ExpressionHead, expression_attributes
-from faceatlas.models.registry import ModelKind, ModelSpec, register
+from faceatlas.models.registry import ModelKind, ModelSpec, load, register
 from faceatlas.models.roi import face_roi
 from faceatlas.types import Face
 
@@ -46,7 +46,7 @@ SPEC = register(
         runtime="litert+onnxruntime",
         weights=(FER_WEIGHTS, faceapi.MANIFEST, faceapi.WEIGHTS),
         factory=lambda paths, options: FerFaceApiExpressionHead(
-            ExpressionHead(paths[FER_WEIGHTS.filename], options.threads),
+            load("fer-emotion", options),  # the registry's one fer-emotion (the attribute stage may hold it too)
             faceapi.FaceApiExpressionNet(
                 paths[faceapi.MANIFEST.filename], paths[faceapi.WEIGHTS.filename], options.threads
             ),
