@@ -35,6 +35,12 @@ class StatsTable:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
+    def _per_chunk(self, sql: str, person_ids: list[int]) -> Iterator[sqlite3.Cursor]:
+        """``sql``, whose ``IN (@ids)`` is the id list, run over ``person_ids`` :data:`CHUNK` ids at a time."""
+        for i in range(0, len(person_ids), CHUNK):
+            chunk = person_ids[i : i + CHUNK]
+            yield self.conn.execute(sql.replace("IN (@ids)", f"IN ({','.join('?' * len(chunk))})"), chunk)
+
     def stale(self, person_ids: list[int] | None = None) -> dict[int, int]:
         """person id → current version, for the people with a live face whose cache is out of date
         (all of them, or those of ``person_ids``)."""
@@ -42,9 +48,7 @@ class StatsTable:
         if person_ids is None:
             return {int(r[0]): int(r[1]) for r in self.conn.execute(sql)}
         out: dict[int, int] = {}
-        for i in range(0, len(person_ids), CHUNK):
-            chunk = person_ids[i : i + CHUNK]
-            rows = self.conn.execute(sql + f" AND person_id IN ({','.join('?' * len(chunk))})", chunk)
+        for rows in self._per_chunk(sql + " AND person_id IN (@ids)", person_ids):
             out.update({int(r[0]): int(r[1]) for r in rows})
         return out
 
@@ -57,14 +61,11 @@ class StatsTable:
             "SELECT a.person_id, f.quality, f.attributes, f.embedding, f.model FROM assignments a "
             "JOIN faces f ON f.id = a.face_id JOIN images i ON i.id = f.image_id AND i.status = 'done'"
         )
-        chunks: list[list[int] | None] = [None]
-        if person_ids is not None:
-            chunks = [person_ids[i : i + CHUNK] for i in range(0, len(person_ids), CHUNK)]
-        for chunk in chunks:
-            if chunk is None:
-                cur = self.conn.execute(base)
-            else:
-                cur = self.conn.execute(base + f" WHERE a.person_id IN ({','.join('?' * len(chunk))})", chunk)
+        if person_ids is None:
+            cursors: Iterator[sqlite3.Cursor] = iter([self.conn.execute(base)])
+        else:
+            cursors = self._per_chunk(base + " WHERE a.person_id IN (@ids)", person_ids)
+        for cur in cursors:
             while rows := cur.fetchmany(batch):
                 yield rows
 
@@ -133,10 +134,7 @@ class StatsTable:
         if person_ids is None:
             rows = list(self.conn.execute(sql))
         else:
-            rows = []
-            for i in range(0, len(person_ids), CHUNK):
-                chunk = person_ids[i : i + CHUNK]
-                rows += self.conn.execute(sql + f" AND person_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows = [r for cur in self._per_chunk(sql + " AND person_id IN (@ids)", person_ids) for r in cur]
         return {int(r[0]): json.loads(r[1]) for r in rows}
 
     def ruled_out(self, person_id: int) -> set[int]:
