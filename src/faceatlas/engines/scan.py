@@ -26,7 +26,6 @@ from faceatlas.engines.plan import WorkItem, make_plan
 from faceatlas.engines.worker import WorkResult, analyze_item, init_worker
 from faceatlas.errors import EmbedderMismatchError
 from faceatlas.identity.space import space_of
-from faceatlas.interop.dates import taken_at
 from faceatlas.io.captions import embedded_caption, sidecar_caption
 from faceatlas.people.assign import AssignReport, assign_new_faces, full_recluster
 from faceatlas.pipeline import AnalyzerConfig
@@ -72,7 +71,7 @@ def commit_result(atlas: Atlas, res: WorkResult, keep_ids: bool = False) -> int:
         if res.error is not None:
             return 0  # faces from an earlier, readable version stay out of sight (status failed)
         atlas.faces.replace_for_image(image_id, res.faces, keep_ids=keep_ids)
-        atlas.images.set_taken_at(image_id, taken_at(res.item.path))
+        atlas.images.set_taken_at(image_id, res.taken_at)
         if res.caption:
             atlas.images.set_caption(image_id, *res.caption)
         elif (stored := atlas.images.caption(image_id)) is not None and stored[1] != "manifest":

@@ -10,6 +10,7 @@ from pathlib import Path
 from faceatlas.engines.plan import WorkItem, file_sha256
 from faceatlas.engines.video import analyze_video
 from faceatlas.errors import FaceAtlasError
+from faceatlas.interop.dates import taken_at
 from faceatlas.io.captions import caption_for
 from faceatlas.io.video import is_video
 from faceatlas.pipeline import AnalyzerConfig, FaceAnalyzer
@@ -28,6 +29,7 @@ class WorkResult:
     error: str | None = None
     model: str | None = None
     caption: tuple[str, str] | None = None  # (text, source)
+    taken_at: str | None = None  # when the photo was taken / the video recorded (ISO 8601)
 
 
 def init_worker(config: AnalyzerConfig, single_thread: bool = True) -> None:
@@ -57,6 +59,7 @@ def analyze_item(item: WorkItem) -> WorkResult:
             result.faces = _ANALYZER.analyze(image)
         result.model = _ANALYZER.embedder_name
         result.caption = caption_for(Path(item.path))
+        result.taken_at = taken_at(item.path)
     except FaceAtlasError as exc:
         result.error = str(getattr(exc, "reason", exc))
     except OSError as exc:
