@@ -27,12 +27,28 @@ def cache_root() -> Path:
     return base / "eval"
 
 
-def analyzer_key(analyzer) -> str:
-    """The cache folder name for ``analyzer`` (a :class:`~faceatlas.pipeline.FaceAnalyzer`)."""
+def analyzer_key(analyzer, embedder: str | None = None, revision: str | None = None) -> str:
+    """The cache folder name for ``analyzer`` (a :class:`~faceatlas.pipeline.FaceAnalyzer`); with
+    ``embedder`` / ``revision``, the name its configuration had under that embedder key / revision."""
     from faceatlas.pipeline.analyzer import ANALYSIS_REVISION
 
-    text = f"{analyzer.config!r}|{analyzer.embedder_name}|{ANALYSIS_REVISION}"
+    text = f"{analyzer.config!r}|{embedder or analyzer.embedder_name}|{revision or ANALYSIS_REVISION}"
     return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def entry_file(folder: Path, path: Path, variant: str) -> Path:
+    """The file of ``path``'s ``variant`` entry in the cache folder ``folder`` (keyed by the photo's
+    resolved path, size and mtime)."""
+    st = path.stat()
+    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{variant}"
+    return folder / (hashlib.sha1(ident.encode()).hexdigest() + ".pkl")
+
+
+def write_entry(file: Path, faces: list[Face] | None) -> None:
+    """Write an entry atomically (temporary file + rename: concurrent evaluations share a cache)."""
+    tmp = file.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(faces, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, file)
 
 
 class FaceCache:
@@ -43,9 +59,7 @@ class FaceCache:
         self.folder = (root or cache_root()) / analyzer_key(analyzer)
 
     def _file(self, path: Path, variant: str) -> Path:
-        st = path.stat()
-        ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{variant}"
-        return self.folder / (hashlib.sha1(ident.encode()).hexdigest() + ".pkl")
+        return entry_file(self.folder, path, variant)
 
     def faces(self, path: Path, variant: str = "colour") -> list[Face] | None:
         """All faces of ``path`` (largest first); None when the photo cannot be read. ``variant``:
@@ -59,9 +73,7 @@ class FaceCache:
                 pass
         result = self._compute(path, variant)
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, cached)
+        write_entry(cached, result)
         return result
 
     def _compute(self, path: Path, variant: str) -> list[Face] | None:

@@ -14,15 +14,13 @@ whose faces are upright: the stages that rerun are the analyzer's own.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
 import pickle
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from faceatlas.eval import variants
-from faceatlas.eval.cache import FaceCache, cache_root
+from faceatlas.eval.cache import FaceCache, analyzer_key, cache_root, entry_file, write_entry
 from faceatlas.io import open_image
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.pipeline.context import AnalysisContext, FaceWork
@@ -34,14 +32,7 @@ MAX_ROLL = 30.0  # a face rolled more may have been analysed turned: analysed ag
 
 def old_folder(analyzer: FaceAnalyzer, revision: str, embedder: str, root: Path | None = None) -> Path:
     """The cache folder ``analyzer``'s configuration had under an earlier revision and embedder key."""
-    text = f"{analyzer.config!r}|{embedder}|{revision}"
-    return (root or cache_root()) / hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-def _entry(folder: Path, path: Path, variant: str) -> Path:
-    st = path.stat()
-    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{variant}"
-    return folder / (hashlib.sha1(ident.encode()).hexdigest() + ".pkl")
+    return (root or cache_root()) / analyzer_key(analyzer, embedder, revision)
 
 
 def redo_after_landmarks(analyzer: FaceAnalyzer, path: Path, variant: str, faces: list[Face]) -> list[Face] | None:
@@ -71,7 +62,7 @@ def carry_over(
     counts = {"carried": 0, "analysed": 0, "absent": 0}
     for path in paths:
         for kind in kinds:
-            old = _entry(source, path, kind)
+            old = entry_file(source, path, kind)
             if not old.is_file():
                 old = cache._file(path, kind)  # only in the new cache: redo its quality in place
             if not old.is_file():
@@ -84,10 +75,7 @@ def carry_over(
                 counts["analysed"] += 1
             else:
                 counts["carried"] += 1
-            new = cache._file(path, kind)
-            tmp = new.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, new)
+            write_entry(cache._file(path, kind), result)
     return counts
 
 
