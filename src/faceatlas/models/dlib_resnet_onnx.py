@@ -10,6 +10,7 @@ import numpy as np
 
 from faceatlas.models.dlib_resnet import DLIB_SPACE, WEIGHTS
 from faceatlas.models.registry import ModelKind, ModelSpec, register
+from faceatlas.models.roi import onnx_session
 
 
 class OnnxResnetEmbedder:
@@ -18,17 +19,10 @@ class OnnxResnetEmbedder:
     batch = 16
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
         from faceatlas.models.dlib_dnn import read_dlib_resnet, to_onnx
 
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        model = to_onnx(read_dlib_resnet(path))
-        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        # onnx_session: ONNX Runtime's default optimisation level is already ORT_ENABLE_ALL
+        self._session = onnx_session(to_onnx(read_dlib_resnet(path)).SerializeToString(), threads)
 
     def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
         if not chips:
