@@ -28,9 +28,8 @@ class FerFaceApiExpressionHead:
 
     def scores(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The 7 class probabilities, in :data:`EXPRESSIONS` order: the mean of the two nets'."""
-        rgb = np.repeat(image[:, :, None], 3, axis=2) if image.ndim == 2 else image
-        patch = face_roi(face, FACEAPI_BOX_SCALE).cut(rgb, faceapi.SIZE)
-        return (self.fer.scores(rgb, face) + self.net.run_patch(patch)) / 2
+        patch = face_roi(face, FACEAPI_BOX_SCALE).cut(image, faceapi.SIZE)  # run_patch makes a grey one RGB
+        return (self.fer.scores(image, face) + self.net.run_patch(patch)) / 2
 
     def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
         return expression_attributes(self.scores(image, face))
