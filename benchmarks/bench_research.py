@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from faceatlas.eval.cache import FaceCache
-from faceatlas.eval.devsets import celeba_gender, celeba_photos
+from faceatlas.eval.devsets import celeba_gender, celeba_photos, paths_by_identity
 from faceatlas.identity.space import default_space
 from faceatlas.pipeline import FaceAnalyzer
 from faceatlas.research.idsim import idsim
@@ -41,11 +41,7 @@ def peer_source(path: Path):
 
 
 def by_identity(half: str, only: set[Path] | None = None) -> dict[str, list[Path]]:
-    out: dict[str, list[Path]] = {}
-    for p in celeba_photos(half=half):
-        if only is None or p.path in only:
-            out.setdefault(p.identity, []).append(p.path)
-    return out
+    return paths_by_identity(p for p in celeba_photos(half=half) if only is None or p.path in only)
 
 
 def idsim_auc(half: str, refs: int, source, only: set[Path] | None = None) -> dict:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.eval.cache import FaceCache
-from faceatlas.eval.devsets import celeba_photos
+from faceatlas.eval.devsets import celeba_photos, paths_by_identity
 from faceatlas.io import iter_image_files
 from faceatlas.pipeline import FaceAnalyzer
 
@@ -78,9 +78,7 @@ def build_celeba_set(
     analyzer = analyzer or FaceAnalyzer()
     variant = "grey" if spec.grayscale else "colour"
     photos = celeba_photos(devsets_root, spec.half)
-    by_id: dict[str, list[Path]] = {}
-    for p in photos:
-        by_id.setdefault(p.identity, []).append(p.path)
+    by_id = paths_by_identity(photos)
     ids = sorted(by_id)[: spec.max_identities or None]
     singles = {i for n, i in enumerate(ids, start=1) if spec.singleton_every and n % spec.singleton_every == 0}
     cache = FaceCache(analyzer)

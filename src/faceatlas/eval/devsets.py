@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,14 @@ class LabelledPhoto:
     path: Path
     identity: str
     half: str = ""
+
+
+def paths_by_identity(photos: Iterable[LabelledPhoto]) -> dict[str, list[Path]]:
+    """identity → the paths of its photos, in the order given."""
+    by_id: dict[str, list[Path]] = {}
+    for p in photos:
+        by_id.setdefault(p.identity, []).append(p.path)
+    return by_id
 
 
 def celeba_photos(root: Path | None = None, half: str = "dev") -> list[LabelledPhoto]:
@@ -118,10 +127,7 @@ def celeba_pairs(
     ``per_identity`` photos (by file name) of each identity when given. Deterministic for a seed."""
     import random
 
-    photos = celeba_photos(root, half)
-    by_id: dict[str, list[Path]] = {}
-    for p in photos:
-        by_id.setdefault(p.identity, []).append(p.path)
+    by_id = paths_by_identity(celeba_photos(root, half))
     if per_identity is not None:
         by_id = {k: v[:per_identity] for k, v in by_id.items()}
     rng = random.Random(seed)
@@ -142,9 +148,7 @@ def celeba_fixed_pairs(
     """A small fixed set for guard tests: the first ``per_identity`` photos (by file name) of the first
     ``identities`` identities of a half that have that many, and every pair among them (8 × 5: 40
     photos, 80 same-person and 700 different-person pairs)."""
-    by_id: dict[str, list[Path]] = {}
-    for p in celeba_photos(root, half):
-        by_id.setdefault(p.identity, []).append(p.path)
+    by_id = paths_by_identity(celeba_photos(root, half))
     chosen = [(i, paths[:per_identity]) for i, paths in sorted(by_id.items()) if len(paths) >= per_identity]
     photos = [(i, p) for i, paths in chosen[:identities] for p in paths]
     return [(a, b, ia == ib) for k, (ia, a) in enumerate(photos) for ib, b in photos[k + 1 :]]

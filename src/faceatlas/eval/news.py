@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from faceatlas.eval.devsets import LabelledPhoto
+from faceatlas.eval.devsets import LabelledPhoto, paths_by_identity
 from faceatlas.people.names import CaptionName, parse_caption
 from faceatlas.people.naming import FaceName, auto_apply, name_faces
 
@@ -179,9 +179,7 @@ def build_news(
     not rewritten, so cached faces stay valid) and ``captions_{style}.jsonl`` + ``truth_{style}.json``."""
     if style not in ("news", "simple"):
         raise ValueError(f"style must be news or simple, not {style!r}")
-    by_id: dict[str, list[Path]] = {}
-    for p in photos:
-        by_id.setdefault(p.identity, []).append(p.path)
+    by_id = paths_by_identity(photos)
     ids = sorted(by_id)
     names = invented_names(ids, seed)
     role_rng = random.Random(seed + 1)
