@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from faceatlas.models.fer_emotion import EXPRESSIONS
-from faceatlas.models.roi import face_roi, luma
+from faceatlas.models.roi import face_roi, grey_input, luma
 from faceatlas.pipeline.align import face_chip
 from faceatlas.types import Face
 
@@ -116,8 +116,7 @@ def pibo_net(path: Path, threads: int = 1) -> PatchNet:
     model = LiteRTModel(Path(path), num_threads=threads)
 
     def run(grey: np.ndarray) -> np.ndarray:
-        x = ((grey.astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
-        return model.run(x)[0][0]
+        return model.run(grey_input(grey))[0][0]
 
     return run
 

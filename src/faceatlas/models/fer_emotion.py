@@ -14,7 +14,7 @@ import numpy as np
 
 from faceatlas.models.litert import LiteRTModel
 from faceatlas.models.registry import ModelKind, ModelSpec, WeightFile, register
-from faceatlas.models.roi import face_roi, luma
+from faceatlas.models.roi import face_roi, grey_input, luma
 from faceatlas.types import Face
 
 WEIGHTS = WeightFile(
@@ -51,8 +51,7 @@ class ExpressionHead:
 
     def patch_scores(self, grey: np.ndarray) -> np.ndarray:
         """The 7 class probabilities of a prepared ``SIZE`` x ``SIZE`` grey patch (uint8)."""
-        x = ((grey.astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
-        return self.model.run(x)[0][0].astype(np.float64)
+        return self.model.run(grey_input(grey))[0][0].astype(np.float64)
 
     def get(self, image: np.ndarray, face: Face) -> dict[str, Any]:
         return expression_attributes(self.scores(image, face))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from faceatlas.models.registry import WeightFile
-from faceatlas.models.roi import face_roi, luma
+from faceatlas.models.roi import face_roi, grey_input, luma
 from faceatlas.models.tfjs import load_tfjs
 from faceatlas.types import Face
 
@@ -46,10 +46,7 @@ class HumanNet:
 
     def run_patch(self, patch: np.ndarray) -> np.ndarray:
         """The first output row for a prepared ``size`` x ``size`` patch (uint8; grey for a grey model)."""
-        if self.grey:
-            x = ((patch.astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
-        else:
-            x = (patch.astype(np.float32) / 255.0)[None]
+        x = grey_input(patch) if self.grey else (patch.astype(np.float32) / 255.0)[None]
         return self._session.run(None, {self._input: x})[0][0].astype(np.float64)
 
 

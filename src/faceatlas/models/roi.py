@@ -82,6 +82,11 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
 
 
+def grey_input(patch: np.ndarray) -> np.ndarray:
+    """A grey uint8 patch as the grey nets read it: (x / 255 - 0.5) * 2, float32, shaped (1, H, W, 1)."""
+    return ((patch.astype(np.float32) / 255.0 - 0.5) * 2.0)[None, :, :, None]
+
+
 def onnx_session(model: bytes | str, threads: int | None):
     """An ONNX Runtime CPU session with ``threads`` intra-op threads (None: the runtime's default)."""
     import onnxruntime as ort
