@@ -36,18 +36,23 @@ def analyzer_key(analyzer, embedder: str | None = None, revision: str | None = N
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def entry_file(folder: Path, path: Path, variant: str) -> Path:
-    """The file of ``path``'s ``variant`` entry in the cache folder ``folder`` (keyed by the photo's
-    resolved path, size and mtime)."""
+def photo_ident(path: Path) -> str:
+    """What identifies a photo's version in cache keys: its resolved path, size and mtime."""
     st = path.stat()
-    ident = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{variant}"
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def entry_file(folder: Path, path: Path, variant: str) -> Path:
+    """The file of ``path``'s ``variant`` entry in the cache folder ``folder``."""
+    ident = f"{photo_ident(path)}|{variant}"
     return folder / (hashlib.sha1(ident.encode()).hexdigest() + ".pkl")
 
 
-def write_entry(file: Path, faces: list[Face] | None) -> None:
-    """Write an entry atomically (temporary file + rename: concurrent evaluations share a cache)."""
+def write_entry(file: Path, value: object) -> None:
+    """Pickle ``value`` to ``file`` atomically (temporary file + rename: concurrent evaluations share a
+    cache)."""
     tmp = file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(faces, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, file)
 
 

@@ -7,7 +7,6 @@ the labels' roll (the angle of the outer-eye-corner line, turn included)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -142,20 +141,17 @@ def faceatlas_faces(analyzer: FaceAnalyzer | None = None, cache=None) -> FacesOf
 def peer_faces() -> FacesOf:
     """face_recognition's faces (HOG upsampled once, 68 points), cached on disk per photo and turn."""
     from faceatlas.eval import peers
-    from faceatlas.eval.cache import cache_root
+    from faceatlas.eval.cache import cache_root, photo_ident, write_entry
 
     def found(face: LandmarkFace, rgb: np.ndarray, turn: int) -> list[FoundFace]:
-        st = face.path.stat()
-        ident = f"{peers.PEER}|landmarks|{face.path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{turn}"
+        ident = f"{peers.PEER}|landmarks|{photo_ident(face.path)}|{turn}"
         cached = cache_root() / peers.PEER / (hashlib.sha1(ident.encode()).hexdigest() + ".pkl")
         if cached.is_file():
             points = pickle.loads(cached.read_bytes())
         else:
             points = peers.five_points(rgb)
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(points))
-            os.replace(tmp, cached)
+            write_entry(cached, points)
         return [FoundFace(p) for p in points]
 
     return found

@@ -8,13 +8,12 @@ dlib-bin provides its dlib). Its embeddings are cached on disk like faceatlas's.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 
 import numpy as np
 
-from faceatlas.eval.cache import cache_root
+from faceatlas.eval.cache import cache_root, photo_ident, write_entry
 
 PEER = "face_recognition-1.3.0"
 
@@ -56,8 +55,7 @@ def five_points(rgb: np.ndarray) -> list[np.ndarray]:
 def embedding(path: Path, grey: bool = False) -> np.ndarray | None:
     """face_recognition's descriptor of the largest face of ``path`` (cached), None without a face."""
     path = Path(path)
-    st = path.stat()
-    key = hashlib.sha1(f"{PEER}|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{grey}".encode()).hexdigest()
+    key = hashlib.sha1(f"{PEER}|{photo_ident(path)}|{grey}".encode()).hexdigest()
     cached = cache_root() / PEER / f"{key}.pkl"
     if cached.is_file():
         return pickle.loads(cached.read_bytes())
@@ -74,7 +72,5 @@ def embedding(path: Path, grey: bool = False) -> np.ndarray | None:
         largest = max(locations, key=lambda t: (t[2] - t[0]) * (t[1] - t[3]))
         result = np.asarray(fr.face_encodings(rgb, [largest])[0], dtype=np.float32)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(result))
-    os.replace(tmp, cached)
+    write_entry(cached, result)
     return result
