@@ -107,16 +107,16 @@ def delete(person_id: int, atlas: AtlasDep) -> dict:
 
 def merged_into(atlas: Atlas, person_id: int) -> int | None:
     """Where a merged-away person went (following later merges), from the action log."""
+    kept_for: dict = {}  # merged-away id -> the id it went into, by the newest merge in force
+    for a in atlas.actions.list(limit=10_000, include_undone=False):
+        if a.kind == "merge":
+            kept_for.setdefault(a.detail.get("other"), a.detail.get("keep"))
     seen = set()
     target = None
     current = person_id
     while current not in seen:
         seen.add(current)
-        nxt = None
-        for a in atlas.actions.list(limit=10_000, include_undone=False):
-            if a.kind == "merge" and a.detail.get("other") == current:
-                nxt = a.detail.get("keep")
-                break
+        nxt = kept_for.get(current)
         if nxt is None:
             break
         target = current = int(nxt)
