@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from faceatlas.cli.atlas import _fail, _open
+from faceatlas.cli.atlas import _done, _fail, _open
 from faceatlas.cli.common import DbOpt, JsonOpt
 from faceatlas.cli.output import emit_json, out_console
 from faceatlas.errors import FaceAtlasError
@@ -20,13 +20,6 @@ def _run(db: Path | None, as_json: bool, fn, *args, **kwargs):
             return fn(atlas, *args, **kwargs)
     except FaceAtlasError as exc:
         _fail(exc, as_json)
-
-
-def _say(as_json: bool, data: dict, text: str) -> None:
-    if as_json:
-        emit_json(data)
-    else:
-        out_console.print(text, highlight=False)
 
 
 def answer(
@@ -43,13 +36,13 @@ def answer(
 
     if skip:
         _run(db, as_json, labeling.skip, face_id)
-        _say(as_json, {"face_id": face_id, "skipped": True}, f"skipped face {face_id}")
+        _done(as_json, {"face_id": face_id, "skipped": True}, f"skipped face {face_id}")
     elif no is not None:
         res = _run(db, as_json, labeling.answer_no, face_id, no)
-        _say(as_json, res.to_dict(), f"face {face_id}'s person is not person {no}")
+        _done(as_json, res.to_dict(), f"face {face_id}'s person is not person {no}")
     elif name:
         res = _run(db, as_json, labeling.answer_name, face_id, name, scope)
-        _say(
+        _done(
             as_json,
             res.to_dict(),
             f"{name}: person {res.person_id}, {res.named_faces} faces ({res.identified} identified afterwards)",
@@ -86,7 +79,7 @@ def undo(
 ) -> None:
     """Undo a correction (the latest by default; see `faceatlas history`)."""
     action = _run(db, as_json, lambda atlas: atlas.actions.undo(action_id))
-    _say(as_json, action.to_dict(), f"undone: {action.summary} (action {action.id})")
+    _done(as_json, action.to_dict(), f"undone: {action.summary} (action {action.id})")
 
 
 def hide(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
@@ -94,7 +87,7 @@ def hide(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     from faceatlas.people.corrections import set_hidden
 
     _run(db, as_json, set_hidden, person_id, True)
-    _say(as_json, {"person_id": person_id, "state": "hidden"}, f"person {person_id} hidden")
+    _done(as_json, {"person_id": person_id, "state": "hidden"}, f"person {person_id} hidden")
 
 
 def unhide(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
@@ -102,7 +95,7 @@ def unhide(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     from faceatlas.people.corrections import set_hidden
 
     _run(db, as_json, set_hidden, person_id, False)
-    _say(as_json, {"person_id": person_id, "state": "shown"}, f"person {person_id} shown")
+    _done(as_json, {"person_id": person_id, "state": "shown"}, f"person {person_id} shown")
 
 
 def delete_person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) -> None:
@@ -110,7 +103,7 @@ def delete_person(person_id: int, db: DbOpt = None, as_json: JsonOpt = False) ->
     from faceatlas.people.corrections import delete_person as run
 
     released = _run(db, as_json, run, person_id)
-    _say(
+    _done(
         as_json,
         {"person_id": person_id, "state": "deleted", "faces_released": released},
         f"person {person_id} deleted, {released} faces released",

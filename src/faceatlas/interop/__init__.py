@@ -34,10 +34,14 @@ def _displayed_size(path: Path) -> tuple[int, int]:
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _faces_by_photo(atlas: Atlas) -> dict[str, list]:
+def _faces_by_photo(atlas: Atlas, only_under: Path | None = None) -> dict[str, list]:
+    """The live faces of each photo (of the photos under ``only_under`` when given), by path."""
+    root = str(only_under.resolve()) if only_under else None
     photos: dict[str, list] = defaultdict(list)
     for f in atlas.faces.live():
-        if f.frame_ms is None:  # video faces have no place in a photo's XMP
+        if f.frame_ms is not None:  # video faces have no place in a photo's XMP
+            continue
+        if root is None or f.image_path == root or f.image_path.startswith(root.rstrip("/") + "/"):
             photos[f.image_path].append(f)
     return photos
 
@@ -49,10 +53,7 @@ def export_xmp(atlas: Atlas, style: str = "digikam", only_under: Path | None = N
         raise ValueError(f"sidecar style must be one of {STYLES}, not {style!r}")
     names, states = atlas.people.names(), atlas.people.states()
     report = XmpReport()
-    root = str(only_under.resolve()) if only_under else None
-    for image, faces in sorted(_faces_by_photo(atlas).items()):
-        if root and not (image == root or image.startswith(root.rstrip("/") + "/")):
-            continue
+    for image, faces in sorted(_faces_by_photo(atlas, only_under).items()):
         named = [f for f in faces if names.get(f.person_id) and states.get(f.person_id) == "shown"]
         if not named:
             continue
@@ -91,13 +92,10 @@ def import_xmp(atlas: Atlas, only_under: Path | None = None) -> XmpReport:
     from faceatlas.people.labeling import NeedsConfirmation, answer_name, identify_around
 
     report = XmpReport()
-    root = str(only_under.resolve()) if only_under else None
     names = atlas.people.names()
     changed: list[int] = []
     with atlas.transaction(), atlas.actions.record("import", "imported names from XMP face regions") as action:
-        for image, faces in sorted(_faces_by_photo(atlas).items()):
-            if root and not (image == root or image.startswith(root.rstrip("/") + "/")):
-                continue
+        for image, faces in sorted(_faces_by_photo(atlas, only_under).items()):
             try:
                 regions = read_regions(Path(image))
             except (OSError, ValueError, ET.ParseError) as exc:

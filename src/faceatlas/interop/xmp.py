@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceatlas.types import BBox
+
 NS = {
     "x": "adobe:ns:meta/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -47,11 +49,7 @@ class Region:
     y2: float
 
     def iou(self, box: tuple[float, float, float, float]) -> float:
-        ix = max(0.0, min(self.x2, box[2]) - max(self.x1, box[0]))
-        iy = max(0.0, min(self.y2, box[3]) - max(self.y1, box[1]))
-        inter = ix * iy
-        union = (self.x2 - self.x1) * (self.y2 - self.y1) + (box[2] - box[0]) * (box[3] - box[1]) - inter
-        return inter / union if union > 0 else 0.0
+        return BBox(self.x1, self.y1, self.x2, self.y2).iou(BBox(*box))
 
 
 def sidecar_path(photo: Path, style: str = "digikam") -> Path:

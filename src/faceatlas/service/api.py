@@ -17,7 +17,7 @@ from faceatlas.index.search import search_embedding
 from faceatlas.interop.dates import DateRange
 from faceatlas.io.images import ImageLimits
 from faceatlas.people import corrections
-from faceatlas.service.deps import get_atlas, require_admin, require_read, settings_of
+from faceatlas.service.deps import get_atlas, require_admin, require_read, settings_of, under_roots
 from faceatlas.service.errors import ApiError
 from faceatlas.service.schemas import (
     AnalyzeOut,
@@ -265,9 +265,7 @@ def start_scan(body: ScanBody, request: Request) -> dict:
     for raw in body.paths:
         if "\x00" in raw:
             raise ApiError(422, "invalid_path", "path contains a NUL byte")
-        candidate = Path(raw) if os.path.isabs(raw) else Path(roots[0]) / raw
-        if not is_within(candidate, roots):
-            raise ApiError(403, "path_not_allowed", f"{raw!r} is outside the allowed roots")
+        candidate = under_roots(raw, roots)
         if not candidate.exists():
             raise ApiError(404, "not_found", f"{raw!r} does not exist")
         paths.append(Path(os.path.realpath(candidate)))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from faceatlas.engines.plan import is_within
 from faceatlas.service.errors import ApiError
 from faceatlas.service.settings import ServiceSettings
 from faceatlas.store import Atlas
@@ -72,3 +75,12 @@ def require_admin(
     if role != "admin":
         raise ApiError(403, "forbidden", "this key can only read; changing the atlas needs an admin key")
     return role
+
+
+def under_roots(raw: str, roots: list[str]) -> Path:
+    """``raw`` (absolute, or relative to the first of ``roots``, which are real paths); 403
+    ``path_not_allowed`` unless its real location lies inside one of them."""
+    candidate = Path(raw) if os.path.isabs(raw) else Path(roots[0]) / raw
+    if not is_within(candidate, roots):
+        raise ApiError(403, "path_not_allowed", f"{raw!r} is outside the allowed roots")
+    return candidate

@@ -13,9 +13,11 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from faceatlas.errors import StoreError
+from faceatlas.io.images import DecodedImage, open_image
 from faceatlas.people import corrections, labeling
 from faceatlas.service.deps import get_atlas, require_admin, require_read
 from faceatlas.store import Atlas
+from faceatlas.store.records import ImageRecord
 
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -107,16 +109,16 @@ def delete(person_id: int, atlas: AtlasDep) -> dict:
 
 def merged_into(atlas: Atlas, person_id: int) -> int | None:
     """Where a merged-away person went (following later merges), from the action log."""
+    kept_for: dict = {}  # merged-away id -> the id it went into, by the newest merge in force
+    for a in atlas.actions.list(limit=10_000, include_undone=False):
+        if a.kind == "merge":
+            kept_for.setdefault(a.detail.get("other"), a.detail.get("keep"))
     seen = set()
     target = None
     current = person_id
     while current not in seen:
         seen.add(current)
-        nxt = None
-        for a in atlas.actions.list(limit=10_000, include_undone=False):
-            if a.kind == "merge" and a.detail.get("other") == current:
-                nxt = a.detail.get("keep")
-                break
+        nxt = kept_for.get(current)
         if nxt is None:
             break
         target = current = int(nxt)
@@ -172,12 +174,26 @@ def _photo_faces(atlas: Atlas, image_id: int, frame_ms: int | None = None) -> li
     return [f.to_dict() | {"person_id": f.person_id, "name": names.get(f.person_id), "source": f.source} for f in faces]
 
 
-@router.get("/v1/images/{image_id}", dependencies=[Depends(require_read)], tags=["photos"])
-def image(image_id: int, atlas: AtlasDep) -> dict:
-    """A photo of the atlas with all its faces: boxes (pixels of the photo as displayed), people, names."""
+def _image_row(atlas: Atlas, image_id: int) -> ImageRecord:
     row = atlas.images.get(image_id)
     if row is None:
         raise StoreError(f"no image with id {image_id}")
+    return row
+
+
+def _displayed(path: str, frame_ms: int | None) -> DecodedImage:
+    """The photo at ``path``, or the frame at ``frame_ms`` when it is a video, decoded as displayed."""
+    if frame_ms is None:
+        return open_image(path)
+    from faceatlas.io.video import read_frame
+
+    return open_image(read_frame(path, frame_ms), name=path)
+
+
+@router.get("/v1/images/{image_id}", dependencies=[Depends(require_read)], tags=["photos"])
+def image(image_id: int, atlas: AtlasDep) -> dict:
+    """A photo of the atlas with all its faces: boxes (pixels of the photo as displayed), people, names."""
+    row = _image_row(atlas, image_id)
     return {
         "id": row.id,
         "path": row.path,
@@ -194,18 +210,8 @@ def photo_file(image_id: int, atlas: AtlasDep, max_side: int = 1600, frame_ms: i
 
     from PIL import Image
 
-    from faceatlas.io.images import open_image
-
-    row = atlas.images.get(image_id)
-    if row is None:
-        raise StoreError(f"no image with id {image_id}")
-    if frame_ms is not None:
-        from faceatlas.io.video import read_frame
-
-        img = open_image(read_frame(row.path, frame_ms), name=row.path)
-    else:
-        img = open_image(row.path)
-    pixels, _ = img.reduced(max(64, min(max_side, 4096)))
+    row = _image_row(atlas, image_id)
+    pixels, _ = _displayed(row.path, frame_ms).reduced(max(64, min(max_side, 4096)))
     buf = _io.BytesIO()
     Image.fromarray(pixels).save(buf, format="JPEG", quality=88)
     return Response(buf.getvalue(), media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
@@ -216,17 +222,8 @@ def photo_file(image_id: int, atlas: AtlasDep, max_side: int = 1600, frame_ms: i
 )
 def photo_page(request: Request, image_id: int, atlas: AtlasDep, frame_ms: int | None = None) -> HTMLResponse:
     """The photo with every face's box and name, each box linking to its person."""
-    from faceatlas.io.images import open_image
-
-    row = atlas.images.get(image_id)
-    if row is None:
-        raise StoreError(f"no image with id {image_id}")
-    if frame_ms is None:
-        width, height = open_image(row.path).size
-    else:
-        from faceatlas.io.video import read_frame
-
-        width, height = open_image(read_frame(row.path, frame_ms), name=row.path).size
+    row = _image_row(atlas, image_id)
+    width, height = _displayed(row.path, frame_ms).size
     faces = _photo_faces(atlas, image_id, frame_ms)
     for f in faces:
         x1, y1, x2, y2 = f["bbox"]

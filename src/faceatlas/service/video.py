@@ -17,10 +17,9 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 
-from faceatlas.engines.plan import is_within
 from faceatlas.errors import FaceAtlasError
 from faceatlas.io.video import VIDEO_EXTENSIONS
-from faceatlas.service.deps import caller_role, require_read, settings_of
+from faceatlas.service.deps import caller_role, require_read, settings_of, under_roots
 from faceatlas.service.errors import ApiError
 from faceatlas.store import Atlas
 
@@ -112,9 +111,7 @@ def _server_path(request: Request, raw: object) -> Path:
         raise ApiError(403, "forbidden", "this server was started without --root: server-side files are disabled")
     if not isinstance(raw, str) or not raw or "\x00" in raw:
         raise ApiError(422, "invalid_path", "JSON field 'path' must be a path under the server's roots")
-    candidate = Path(raw) if os.path.isabs(raw) else Path(roots[0]) / raw
-    if not is_within(candidate, roots):
-        raise ApiError(403, "path_not_allowed", f"{raw!r} is outside the allowed roots")
+    candidate = under_roots(raw, roots)
     if not candidate.is_file():
         raise ApiError(404, "not_found", f"{raw!r} is not a file")
     return Path(os.path.realpath(candidate))

@@ -75,7 +75,7 @@ def people_page(
     )
     cards = [{"id": r["id"], "name": r["name"], "count": r["face_count"], "cover": r["cover_face"]} for r in rows]
     counts = atlas.images.counts()
-    people = total if view == "all" and not taken else len(atlas.people.all())
+    people = total if view == "all" and not taken else atlas.people.page(limit=1)[1]  # shown people: a COUNT
     stats = {"people": people, "faces": atlas.faces.count(), "photos": counts.get("done", 0)}
     dates = {"after": taken.after or "", "before": taken.before or "", "error": error}
     query = urlencode({"view": view, "sort": sort} | {f"taken_{k}": v for k, v in dates.items() if k != "error" and v})

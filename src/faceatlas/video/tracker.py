@@ -265,17 +265,13 @@ class Tracker:
         while merged:
             merged = False
             pairs = []
+            agg = {id(lv): aggregate_embedding(lv.embeddings, lv.qualities) for lv in lives if lv.embeddings}
             for a in lives:
                 for b in lives:
                     gap = b.track.frames[0].index - a.track.frames[-1].index
                     if a is b or not a.embeddings or not b.embeddings or not 0 < gap <= horizon:
                         continue
-                    d = float(
-                        np.linalg.norm(
-                            aggregate_embedding(a.embeddings, a.qualities)
-                            - aggregate_embedding(b.embeddings, b.qualities)
-                        )
-                    )
+                    d = float(np.linalg.norm(agg[id(a)] - agg[id(b)]))
                     if d <= c.appearance_strict:
                         pairs.append((d, a, b))
             if pairs:

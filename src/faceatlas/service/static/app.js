@@ -25,24 +25,23 @@
     await call("PATCH", `/v1/people/${id}`, { name: value || null });  // blank: clear the name
     toast("Saved"); document.title = (value || `Person ${id}`) + " · faceatlas";
   });
+  // Merge person `other` (shown as `label`) into `personId` once confirmed; says when it overrode a "not this person".
+  async function mergeInto(personId, other, label) {
+    if (!confirm(`Merge "${label}" into this person? (History can undo it.)`)) return;
+    const res = await call("POST", `/v1/people/${personId}/merge`, { other });
+    if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
+    location.reload();
+  }
   const merge = document.getElementById("merge-form");
   if (merge) merge.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const sel = document.getElementById("merge-select");
     const other = parseInt(sel.value, 10);
     if (!other) return;
-    const label = sel.options[sel.selectedIndex].text;
-    if (!confirm(`Merge "${label}" into this person? (History can undo it.)`)) return;
-    const res = await call("POST", `/v1/people/${merge.dataset.personId}/merge`, { other });
-    if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
-    location.reload();
+    await mergeInto(merge.dataset.personId, other, sel.options[sel.selectedIndex].text);
   });
-  document.querySelectorAll("button.merge-similar").forEach((b) => b.addEventListener("click", async () => {
-    if (!confirm(`Merge "${b.dataset.label}" into this person? (History can undo it.)`)) return;
-    const res = await call("POST", `/v1/people/${b.dataset.personId}/merge`, { other: parseInt(b.dataset.other, 10) });
-    if (res.overridden && res.overridden.length) alert(`This merge overrode your "not this person" for ${res.overridden.length} faces. History can undo it.`);
-    location.reload();
-  }));
+  document.querySelectorAll("button.merge-similar").forEach((b) => b.addEventListener("click", () =>
+    mergeInto(b.dataset.personId, parseInt(b.dataset.other, 10), b.dataset.label)));
   document.querySelectorAll("button.reject").forEach((b) => b.addEventListener("click", async () => {
     await call("POST", `/v1/faces/${b.dataset.faceId}/reject`);
     b.closest(".face-card").remove(); toast("Removed from this person");
