@@ -179,7 +179,7 @@ def undo_caption_name(atlas: Atlas, face_id: int) -> bool:
         if (
             person is not None
             and atlas.people.name_source(person) == "captions"
-            and atlas.people.names()[person] == name
+            and atlas.people.get(person).name == name
         ):
             still = atlas.conn.execute(
                 """SELECT COUNT(*) FROM caption_names c JOIN assignments a ON a.face_id = c.face_id

@@ -389,7 +389,7 @@ def answer_name(
             whole = here is not None and scope != "face"
             if whole and scope == "auto" and here != target:
                 members = atlas.faces.of_person(here)
-                if atlas.people.names().get(here) and atlas.people.name_source(here) == "user":
+                if atlas.people.get(here).name and atlas.people.name_source(here) == "user":
                     whole = False  # a person the user named otherwise: this face is the mistake
                 else:
                     placed = sum(1 for f in members if f.source == "user" and f.id != face_id)
