@@ -456,9 +456,8 @@ def skip(atlas: Atlas, face_id: int) -> None:
 
 def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float | None = None) -> list[dict]:
     """ "May be the same person": the shown people whose centroid is nearest ``person_id``'s (within
-    ``max_distance``), nearest first, with their cover face and the verification similarity; people
-    the user said this one's faces are not are left out."""
+    ``max_distance``; default: the identity space's), nearest first, with their cover face and the
+    verification similarity; people the user said this one's faces are not are left out."""
     from faceatlas.people.similar import nearest_people  # centroids cached per person in the store
 
-    max_distance = atlas_space(atlas).people.review.similar_distance if max_distance is None else max_distance
     return nearest_people(atlas, person_id, k, max_distance)
