@@ -71,6 +71,8 @@ _COLUMNS = (
     "start_ms, end_ms"
 )
 _N_COLUMNS = _COLUMNS.count(",") + 1
+_INSERT = f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * _N_COLUMNS})"
+_UPDATE = "UPDATE faces SET " + ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(",")) + " WHERE id = ?"
 
 
 class FaceTable:
@@ -97,14 +99,11 @@ class FaceTable:
                 default=None,
             )
             if match is not None and match[1] >= 0.5:
-                sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
-                self.conn.execute(f"UPDATE faces SET {sets} WHERE id = ?", (*_row_values(f), match[0]))
+                self.conn.execute(_UPDATE, (*_row_values(f), match[0]))
                 kept.add(match[0])
                 ids.append(match[0])
                 continue
-            cur = self.conn.execute(
-                f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * _N_COLUMNS})", (image_id, *_row_values(f))
-            )
+            cur = self.conn.execute(_INSERT, (image_id, *_row_values(f)))
             ids.append(int(cur.lastrowid))
         self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _, _ in old if fid not in kept])
         return ids
