@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from faceatlas.errors import StoreError
+from faceatlas.store.db import transaction
 
 TRACKED = ("people", "assignments", "constraints", "name_proposals", "review_skips")
 
@@ -142,7 +143,7 @@ class ActionLog:
             ) from None
 
     def _undo(self, action_id: int | None) -> Action:
-        with _immediate(self.conn):
+        with transaction(self.conn):
             if action_id is None:
                 action_id = self.latest_undoable()
                 if action_id is None:
@@ -185,11 +186,3 @@ class ActionLog:
     def _key(self, table: str) -> str:
         pk = [r[1] for r in self.conn.execute(f"PRAGMA main.table_info({table})") if r[5] == 1]
         return pk[0] if len(pk) == 1 else "rowid"
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    from faceatlas.store.db import transaction
-
-    with transaction(conn):
-        yield
