@@ -37,6 +37,15 @@ class Action:
         return dict(self.__dict__)
 
 
+_SELECT = """SELECT a.id, a.kind, a.summary, a.detail, a.created_at, a.undone_at,
+                    (SELECT COUNT(*) FROM action_changes c WHERE c.action_id = a.id)
+             FROM actions a"""
+
+
+def _action(row: sqlite3.Row) -> Action:
+    return Action(row[0], row[1], row[2], json.loads(row[3] or "{}"), row[4], row[5], row[6])
+
+
 class ActionLog:
     """Recording and undoing user actions on one connection."""
 
@@ -108,23 +117,14 @@ class ActionLog:
     def list(self, limit: int = 50, offset: int = 0, include_undone: bool = True) -> list[Action]:
         """Newest first."""
         where = "" if include_undone else "WHERE a.undone_at IS NULL"
-        rows = self.conn.execute(
-            f"""SELECT a.id, a.kind, a.summary, a.detail, a.created_at, a.undone_at,
-                   (SELECT COUNT(*) FROM action_changes c WHERE c.action_id = a.id)
-                FROM actions a {where} ORDER BY a.id DESC LIMIT ? OFFSET ?""",
-            (limit, offset),
-        ).fetchall()
-        return [Action(r[0], r[1], r[2], json.loads(r[3] or "{}"), r[4], r[5], r[6]) for r in rows]
+        rows = self.conn.execute(f"{_SELECT} {where} ORDER BY a.id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        return [_action(r) for r in rows]
 
     def get(self, action_id: int) -> Action:
-        row = self.conn.execute(
-            """SELECT a.id, a.kind, a.summary, a.detail, a.created_at, a.undone_at,
-                   (SELECT COUNT(*) FROM action_changes c WHERE c.action_id = a.id) FROM actions a WHERE a.id = ?""",
-            (action_id,),
-        ).fetchone()
+        row = self.conn.execute(f"{_SELECT} WHERE a.id = ?", (action_id,)).fetchone()
         if row is None:
             raise StoreError(f"no action with id {action_id}")
-        return Action(row[0], row[1], row[2], json.loads(row[3] or "{}"), row[4], row[5], row[6])
+        return _action(row)
 
     def latest_undoable(self) -> int | None:
         row = self.conn.execute("SELECT MAX(id) FROM actions WHERE undone_at IS NULL").fetchone()
