@@ -20,11 +20,13 @@ def atlas_embedder(atlas: Atlas, requested: str | None = None) -> str:
         return requested
     if atlas.embedder_model:
         return atlas.embedder_model
-    if atlas.embedder:
-        for spec in specs(ModelKind.EMBEDDER):
-            if spec.space is not None and spec.space.key == atlas.embedder:
-                return spec.name
-    return DEFAULT_EMBEDDER
+    key = atlas.embedder
+    return (_model_of(key) if key else None) or DEFAULT_EMBEDDER
+
+
+def _model_of(key: str) -> str | None:
+    """The first registered embedder whose identity space is ``key`` ("name/version")."""
+    return next((s.name for s in specs(ModelKind.EMBEDDER) if s.space is not None and s.space.key == key), None)
 
 
 def atlas_space(atlas: Atlas) -> IdentitySpace:
@@ -35,7 +37,7 @@ def atlas_space(atlas: Atlas) -> IdentitySpace:
 def check_query(atlas: Atlas, embedder: str | None) -> None:
     """Refuse a query vector of space ``embedder`` (a key, "name/version") that is not the atlas's."""
     if embedder and atlas.embedder and embedder != atlas.embedder:
-        model = next((s.name for s in specs(ModelKind.EMBEDDER) if s.space and s.space.key == embedder), embedder)
+        model = _model_of(embedder) or embedder
         hint = f"query with the atlas's embedder, or re-embed: faceatlas scan --embedder {model} --reembed"
         raise EmbedderMismatchError(atlas.embedder, embedder, hint)
 

@@ -117,7 +117,8 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
     threshold and attach margin, as its pass (b)), then
     cluster what is left and make new people from groups big enough — like Immich's incremental
     face grouping."""
-    clusterer = clusterer or FaceClusterer(space=atlas_space(atlas))
+    space = atlas_space(atlas)
+    clusterer = clusterer or FaceClusterer(space=space)
     faces = _order(atlas.faces.live())
     with atlas.transaction():
         assigned_now = atlas.people.assignments()
@@ -129,7 +130,7 @@ def assign_new_faces(atlas: Atlas, clusterer: FaceClusterer | None = None, votes
         todo = [f for f in faces if f.id not in assigned_now]
         if not todo:
             return report
-        people = _KnownPeople(known, assigned_now, cannot, clusterer, atlas_space(atlas))
+        people = _KnownPeople(known, assigned_now, cannot, clusterer, space)
         tx = np.stack([f.embedding for f in todo])
         dist, idx = knn(people.x, min(clusterer.k, len(known)), queries=tx)
         cdist, cidx = knn(people.centroids, min(8, len(people.ids)), queries=tx)

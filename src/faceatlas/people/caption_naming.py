@@ -90,10 +90,7 @@ def apply_caption_names(atlas: Atlas, tau: float = AUTO_CONFIDENCE, min_photos: 
                     atlas.people.clear_proposal(person)
                     renamed += 1
         names = atlas.people.names()
-        cannot: dict[int, set[int]] = defaultdict(set)
-        for c in atlas.people.constraints():
-            if c.kind == "cannot":
-                cannot[c.face_id].add(c.person_id)
+        cannot = atlas.people.cannot()
         for f, a in strong:
             if f.source == "user":
                 continue
@@ -182,7 +179,7 @@ def undo_caption_name(atlas: Atlas, face_id: int) -> bool:
         if (
             person is not None
             and atlas.people.name_source(person) == "captions"
-            and atlas.people.names()[person] == name
+            and atlas.people.get(person).name == name
         ):
             still = atlas.conn.execute(
                 """SELECT COUNT(*) FROM caption_names c JOIN assignments a ON a.face_id = c.face_id

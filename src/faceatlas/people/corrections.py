@@ -21,7 +21,7 @@ def clean_name(name: str) -> str:
 
 
 def _label(atlas: Atlas, person_id: int) -> str:
-    name = atlas.people.names().get(person_id)
+    name = atlas.people.get(person_id).name
     return f"{name!r} (person {person_id})" if name else f"person {person_id}"
 
 

@@ -97,14 +97,6 @@ def _labels(atlas: Atlas):
     return faces, labels
 
 
-def _cannot(atlas: Atlas) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = defaultdict(set)
-    for c in atlas.people.constraints():
-        if c.kind == "cannot":
-            out[c.face_id].add(c.person_id)
-    return out
-
-
 def identify_people(atlas: Atlas, accept: float = 0.9) -> dict:
     """Few labels → everyone: faces the user confirmed label the rest, self-paced; a face goes to a
     person automatically only with confidence ≥ ``accept`` and when no "not this person" forbids it."""
@@ -113,7 +105,7 @@ def identify_people(atlas: Atlas, accept: float = 0.9) -> dict:
         return {"labelled": int((labels >= 0).sum()), "assigned": 0}
     x = np.stack([f.embedding for f in faces])
     predicted, conf = identify(x, labels, accept=accept, space=atlas_space(atlas))
-    cannot = _cannot(atlas)
+    cannot = atlas.people.cannot()
     assigned = 0
     with atlas.transaction():
         for f, label, c in zip(faces, predicted, conf):
@@ -144,7 +136,7 @@ def identify_around(atlas: Atlas, face_ids: list[int], accept: float = ACCEPT, k
     work = np.array([p if p >= 0 and states.get(int(p)) == "shown" else -1 for p in person_of])
     if (work < 0).all():
         return 0
-    cannot = _cannot(atlas)
+    cannot = atlas.people.cannot()
     space = atlas_space(atlas)
     threshold = space.threshold
     pool = np.nonzero(loose)[0]  # only faces in no person can be identified: search among them
@@ -232,7 +224,7 @@ def questions(atlas: Atlas, limit: int = 20, confirm_distance: float | None = No
 
     pending = [(int(p), n, c) for p, n, c, _ in atlas.people.proposals() if int(p) in cover]
     candidates = [p for p in column if p not in skipped_people and not names.get(p)]
-    cannot = _cannot(atlas)
+    cannot = atlas.people.cannot()
     named = [p for p in column if names.get(p)]
     guesses: dict[int, tuple[int, float]] = {}
     proposed = {p for p, _, _ in pending}
@@ -397,7 +389,7 @@ def answer_name(
             whole = here is not None and scope != "face"
             if whole and scope == "auto" and here != target:
                 members = atlas.faces.of_person(here)
-                if atlas.people.names().get(here) and atlas.people.name_source(here) == "user":
+                if atlas.people.get(here).name and atlas.people.name_source(here) == "user":
                     whole = False  # a person the user named otherwise: this face is the mistake
                 else:
                     placed = sum(1 for f in members if f.source == "user" and f.id != face_id)
@@ -464,9 +456,8 @@ def skip(atlas: Atlas, face_id: int) -> None:
 
 def similar_people(atlas: Atlas, person_id: int, k: int = 6, max_distance: float | None = None) -> list[dict]:
     """ "May be the same person": the shown people whose centroid is nearest ``person_id``'s (within
-    ``max_distance``), nearest first, with their cover face and the verification similarity; people
-    the user said this one's faces are not are left out."""
+    ``max_distance``; default: the identity space's), nearest first, with their cover face and the
+    verification similarity; people the user said this one's faces are not are left out."""
     from faceatlas.people.similar import nearest_people  # centroids cached per person in the store
 
-    max_distance = atlas_space(atlas).people.review.similar_distance if max_distance is None else max_distance
     return nearest_people(atlas, person_id, k, max_distance)

@@ -161,6 +161,7 @@ def name_faces(
         return [f for f, g in zip(photos[p], gap) if g == min(gap)]
 
     model = _Model(_initial_prototypes(photos, plain, x, link, allowed))
+    photo_of = {f: p for p, faces in enumerate(photos) for f in faces}
     result: list[FaceName] = [FaceName(None, 0.0)] * len(x)
     previous: dict[int, str | None] = {}
     for _ in range(iterations):
@@ -192,14 +193,12 @@ def name_faces(
                 if chosen is not None and protos[chosen] is not None and verify_at is not None:
                     sure *= 1 / (1 + math.exp((cost[i, j] - verify_at) / width))  # far from the model: unsure
                 result[f] = FaceName(chosen, round(sure, 4))
-        photo_of = {f: p for p, faces in enumerate(photos) for f in faces}
         model = _Model.from_assignment(current, photo_of, x, fallback=model)
         if current == previous:
             break
         previous = current
     # evidence: the photos whose face took the name and lies within ``link`` of the name's model
     # as the other photos make it
-    photo_of = {f: p for p, faces in enumerate(photos) for f in faces}
     agrees = {}
     for f, a in enumerate(result):
         if a.name is not None:

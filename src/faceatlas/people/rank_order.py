@@ -37,7 +37,7 @@ def rank_order_edges(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     pos = np.clip(np.searchsorted(sorted_keys, query), 0, len(sorted_keys) - 1)
     rank_ba = np.where(sorted_keys[pos] == query, sorted_rank[pos], k)
     d_ab = _outside_count(idx, a, b, rank_ab)
-    d_ba = _outside_count_rev(idx, a, b, rank_ba)
+    d_ba = _outside_count(idx, b, a, rank_ba)
     dist = (d_ab + d_ba) / np.maximum(np.minimum(rank_ab, rank_ba), 1)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     pair = lo.astype(np.int64) * n + hi
@@ -47,7 +47,7 @@ def rank_order_edges(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _outside_count(idx: np.ndarray, a: np.ndarray, b: np.ndarray, upto: np.ndarray) -> np.ndarray:
     """Per pair: how many of a's neighbours at ranks ≤ ``upto`` are not in b's list."""
-    n, k = idx.shape
+    k = idx.shape[1]
     out = np.zeros(len(a))
     for s in range(0, len(a), 4096):
         aa, bb, uu = a[s : s + 4096], b[s : s + 4096], upto[s : s + 4096]
@@ -56,7 +56,3 @@ def _outside_count(idx: np.ndarray, a: np.ndarray, b: np.ndarray, upto: np.ndarr
         counted = (np.arange(k)[None, :] <= uu[:, None]) & (neigh >= 0)
         out[s : s + 4096] = (counted & ~inside).sum(axis=1)
     return out
-
-
-def _outside_count_rev(idx: np.ndarray, a: np.ndarray, b: np.ndarray, upto: np.ndarray) -> np.ndarray:
-    return _outside_count(idx, b, a, upto)

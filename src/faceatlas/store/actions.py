@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from faceatlas.errors import StoreError
+from faceatlas.store.db import transaction
 
 TRACKED = ("people", "assignments", "constraints", "name_proposals", "review_skips")
 
@@ -34,6 +35,15 @@ class Action:
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+_SELECT = """SELECT a.id, a.kind, a.summary, a.detail, a.created_at, a.undone_at,
+                    (SELECT COUNT(*) FROM action_changes c WHERE c.action_id = a.id)
+             FROM actions a"""
+
+
+def _action(row: sqlite3.Row) -> Action:
+    return Action(row[0], row[1], row[2], json.loads(row[3] or "{}"), row[4], row[5], row[6])
 
 
 class ActionLog:
@@ -107,23 +117,14 @@ class ActionLog:
     def list(self, limit: int = 50, offset: int = 0, include_undone: bool = True) -> list[Action]:
         """Newest first."""
         where = "" if include_undone else "WHERE a.undone_at IS NULL"
-        rows = self.conn.execute(
-            f"""SELECT a.id, a.kind, a.summary, a.detail, a.created_at, a.undone_at,
-                   (SELECT COUNT(*) FROM action_changes c WHERE c.action_id = a.id)
-                FROM actions a {where} ORDER BY a.id DESC LIMIT ? OFFSET ?""",
-            (limit, offset),
-        ).fetchall()
-        return [Action(r[0], r[1], r[2], json.loads(r[3] or "{}"), r[4], r[5], r[6]) for r in rows]
+        rows = self.conn.execute(f"{_SELECT} {where} ORDER BY a.id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        return [_action(r) for r in rows]
 
     def get(self, action_id: int) -> Action:
-        row = self.conn.execute(
-            """SELECT a.id, a.kind, a.summary, a.detail, a.created_at, a.undone_at,
-                   (SELECT COUNT(*) FROM action_changes c WHERE c.action_id = a.id) FROM actions a WHERE a.id = ?""",
-            (action_id,),
-        ).fetchone()
+        row = self.conn.execute(f"{_SELECT} WHERE a.id = ?", (action_id,)).fetchone()
         if row is None:
             raise StoreError(f"no action with id {action_id}")
-        return Action(row[0], row[1], row[2], json.loads(row[3] or "{}"), row[4], row[5], row[6])
+        return _action(row)
 
     def latest_undoable(self) -> int | None:
         row = self.conn.execute("SELECT MAX(id) FROM actions WHERE undone_at IS NULL").fetchone()
@@ -142,7 +143,7 @@ class ActionLog:
             ) from None
 
     def _undo(self, action_id: int | None) -> Action:
-        with _immediate(self.conn):
+        with transaction(self.conn):
             if action_id is None:
                 action_id = self.latest_undoable()
                 if action_id is None:
@@ -185,11 +186,3 @@ class ActionLog:
     def _key(self, table: str) -> str:
         pk = [r[1] for r in self.conn.execute(f"PRAGMA main.table_info({table})") if r[5] == 1]
         return pk[0] if len(pk) == 1 else "rowid"
-
-
-@contextmanager
-def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
-    from faceatlas.store.db import transaction
-
-    with transaction(conn):
-        yield

@@ -71,6 +71,8 @@ _COLUMNS = (
     "start_ms, end_ms"
 )
 _N_COLUMNS = _COLUMNS.count(",") + 1
+_INSERT = f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * _N_COLUMNS})"
+_UPDATE = "UPDATE faces SET " + ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(",")) + " WHERE id = ?"
 
 
 class FaceTable:
@@ -97,14 +99,11 @@ class FaceTable:
                 default=None,
             )
             if match is not None and match[1] >= 0.5:
-                sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
-                self.conn.execute(f"UPDATE faces SET {sets} WHERE id = ?", (*_row_values(f), match[0]))
+                self.conn.execute(_UPDATE, (*_row_values(f), match[0]))
                 kept.add(match[0])
                 ids.append(match[0])
                 continue
-            cur = self.conn.execute(
-                f"INSERT INTO faces (image_id, {_COLUMNS}) VALUES (?{', ?' * _N_COLUMNS})", (image_id, *_row_values(f))
-            )
+            cur = self.conn.execute(_INSERT, (image_id, *_row_values(f)))
             ids.append(int(cur.lastrowid))
         self.conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid, _, _ in old if fid not in kept])
         return ids
@@ -209,35 +208,33 @@ class FaceTable:
         + f" WHERE {_NOT_PLACED} {_BY_QUALITY} LIMIT ? OFFSET ?"
     )
 
-    def loose_total(self) -> int:
-        """How many live faces are in no person and not ignored: the live faces less those in a
-        person (person_stats) less the ignored ones."""
+    def _loose_count(self) -> tuple[int, bool]:
+        """How many live faces are in no person and not ignored (the live faces less those in a
+        person (person_stats) less the ignored ones), and whether they are few enough to collect by a
+        scan (then temp.fa_loose holds their ids) rather than walking the quality index."""
+        live = self.count()
         ignored = self.conn.execute(
             "SELECT COUNT(DISTINCT r.face_id) FROM review_skips r JOIN faces f ON f.id = r.face_id "
             "JOIN images i ON i.id = f.image_id LEFT JOIN assignments a ON a.face_id = f.id "
             "WHERE i.status = 'done' AND a.face_id IS NULL"
         ).fetchone()[0]
         placed = self.conn.execute("SELECT TOTAL(faces) FROM person_stats").fetchone()[0]
-        return self.count() - int(placed) - int(ignored)
-
-    def _few_loose(self, total: int) -> bool:
-        """Whether the faces in no person are few enough to collect by a scan (then temp.fa_loose
-        holds their ids) rather than walking the quality index."""
-        if total * self.FEW >= self.count():
-            return False
+        total = live - int(placed) - int(ignored)
+        if total * self.FEW >= live:
+            return total, False
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS fa_loose (id INTEGER PRIMARY KEY)")
         self.conn.execute("DELETE FROM temp.fa_loose")
         self.conn.execute(
             "INSERT INTO temp.fa_loose SELECT f.id FROM faces f "
             "WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.face_id = f.id)"
         )
-        return True
+        return total, True
 
     def loose(self, limit: int, offset: int = 0) -> tuple[list[FaceRecord], int]:
         """One page of the live faces in no person that the user did not ignore, best quality first
-        (unknown quality as 0, then by id), and how many there are (:meth:`loose_total`)."""
-        total = self.loose_total()
-        sql = self.FEW_LOOSE_PAGE if self._few_loose(total) else self.LOOSE_PAGE
+        (unknown quality as 0, then by id), and how many there are."""
+        total, few = self._loose_count()
+        sql = self.FEW_LOOSE_PAGE if few else self.LOOSE_PAGE
         rows = self.conn.execute(sql, (limit, max(0, offset))).fetchall()
         return [_record(r) for r in rows], total
 
@@ -249,7 +246,7 @@ class FaceTable:
         from the faces_quality index's 0 entries, the rest walking it from the best (or, when they
         are few, from the collected ids)."""
         source = "FROM faces f"
-        if self._few_loose(self.loose_total()):
+        if self._loose_count()[1]:
             source = "FROM temp.fa_loose l CROSS JOIN faces f ON f.id = l.id"
         head = (
             f"SELECT f.id, f.embedding {source} CROSS JOIN images i ON i.id = f.image_id WHERE {self._NOT_PLACED} "

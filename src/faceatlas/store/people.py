@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import defaultdict
 
 from faceatlas.errors import StoreError
 from faceatlas.store.records import Constraint, PersonRecord
@@ -180,6 +181,13 @@ class PeopleTable:
     def constraints(self) -> list[Constraint]:
         rows = self.conn.execute("SELECT kind, face_id, person_id FROM constraints ORDER BY id").fetchall()
         return [Constraint(*r) for r in rows]
+
+    def cannot(self) -> defaultdict[int, set[int]]:
+        """face id → the people the user said it is not ("not this person"); an empty set for others."""
+        out: defaultdict[int, set[int]] = defaultdict(set)
+        for face_id, person_id in self.conn.execute("SELECT face_id, person_id FROM constraints WHERE kind = 'cannot'"):
+            out[face_id].add(person_id)
+        return out
 
     def repoint_constraints(self, old: int, new: int) -> None:
         """After a merge: constraints about ``old`` now speak of ``new``."""
